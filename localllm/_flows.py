@@ -1,0 +1,193 @@
+"""The streamed-chat flow: one generator that both clients drive, so every decision —
+timeouts per phase, completion rules, retries, failover, fallback — has one code path."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from ._io import Close, Emit, HttpResponse, Open, Read, ReadTimedOut, Sleep
+from ._retry import AttemptPlan
+from .accumulate import Accumulator
+from .errors import (
+    ConnectionFailed,
+    FirstTokenTimeout,
+    IdleTimeout,
+    LocalLLMError,
+    ModelNotFound,
+    ProtocolError,
+    StreamInterrupted,
+    TotalTimeout,
+)
+from .protocols import ollama, openai
+from .protocols._errors import from_response
+from .protocols._request import ChatCall
+
+if TYPE_CHECKING:
+    from ._base import BaseClient
+
+Flow = Generator[Any, Any, Any]
+_DRAIN_TIMEOUT = 1.0  # after done/[DONE]: wait this long for the body's end, then give up
+
+
+class _Clock:
+    """Per-call deadlines: first output, idle gap, and total."""
+
+    __slots__ = ("first_deadline", "idle", "total_deadline")
+
+    def __init__(self, timeouts: Any) -> None:
+        now = time.monotonic()
+        self.first_deadline = now + timeouts.first_token if timeouts.first_token else None
+        self.total_deadline = now + timeouts.total if timeouts.total else None
+        self.idle = timeouts.idle
+
+    def wait(self, got_output: bool) -> tuple[float | None, type[LocalLLMError]]:
+        """How long the next read may wait, and which error it is if it runs out."""
+        limit, kind = (self.idle, IdleTimeout) if got_output else (None, FirstTokenTimeout)
+        now = time.monotonic()
+        if not got_output and self.first_deadline is not None:
+            limit = self.first_deadline - now
+        if self.total_deadline is not None:
+            left = self.total_deadline - now
+            if limit is None or left < limit:
+                limit, kind = left, TotalTimeout
+        return limit, kind
+
+
+def _timeout_error(kind: type[LocalLLMError], timeouts: Any, acc: Accumulator) -> LocalLLMError:
+    if kind is FirstTokenTimeout:
+        return FirstTokenTimeout(
+            f"No output within first_token={timeouts.first_token}s",
+            hint="The model may be loading or the server busy; raise Timeouts(first_token=...).")
+    if kind is IdleTimeout:
+        return IdleTimeout(
+            f"Stream stalled: nothing for idle={timeouts.idle}s after output began",
+            hint="The server stopped sending; raise Timeouts(idle=...) for slow machines.")
+    return TotalTimeout(f"Request exceeded total={timeouts.total}s",
+                        hint="Raise Timeouts(total=...) or lower max_tokens.")
+
+
+def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
+    """Yields transport commands; ``Emit`` carries deltas to the caller."""
+    clock = _Clock(client.timeouts)
+    plan = AttemptPlan(client.endpoints, client.preferred, client.max_retries)
+    emitted = False
+    for attempt in plan:
+        if attempt.delay:
+            yield Sleep(attempt.delay)
+        endpoint = attempt.endpoint
+        where: dict[str, Any] = {"url": endpoint, "model": call.model}
+        acc = Accumulator()
+        try:
+            backend = yield from client.backend_flow(endpoint)
+            where["backend"] = backend
+            parser = yield from _open(client, endpoint, backend, call, clock, where)
+            got_output = False
+            while True:
+                limit, kind = clock.wait(got_output)
+                if limit is not None and limit <= 0:
+                    raise _timeout_error(kind, client.timeouts, acc)
+                try:
+                    chunk = yield Read(limit)
+                except ReadTimedOut:
+                    raise _timeout_error(kind, client.timeouts, acc) from None
+                except ConnectionFailed as exc:
+                    if emitted:
+                        raise _interrupted(acc, f"Connection lost mid-stream: {exc.message}",
+                                           where) from None
+                    raise
+                if not chunk:
+                    break
+                deltas = parser.feed(chunk)
+                if not deltas:
+                    continue
+                for d in deltas:
+                    acc.add(d)
+                if not got_output and any(d.is_output for d in deltas):
+                    got_output = True
+                    client.mark_healthy(endpoint)
+                if parser.done:
+                    yield from _drain(parser)
+                    yield Emit(deltas)
+                    return
+                emitted = True
+                yield Emit(deltas)
+            complete = parser.close()
+            yield Close(reuse=True)
+            if not complete:
+                raise _interrupted(acc, "Stream ended before the server marked it complete",
+                                   where)
+            return
+        except LocalLLMError as exc:
+            exc.fill(**where)
+            if emitted:
+                raise
+            plan.failed(endpoint, exc)
+
+
+def _interrupted(acc: Accumulator, message: str, where: dict[str, Any]) -> StreamInterrupted:
+    return StreamInterrupted(
+        message + " (no done / [DONE] / finish_reason); the partial answer is in .partial",
+        partial=acc.result(strict=False),
+        hint="The server crashed, was restarted, or a proxy cut the stream; retry the request.",
+        **where)
+
+
+def _drain(parser: Any) -> Flow:
+    """Read to the end of the body so the keep-alive connection goes back to the pool."""
+    while True:
+        try:
+            chunk = yield Read(_DRAIN_TIMEOUT)
+        except (ReadTimedOut, ConnectionFailed):
+            yield Close(reuse=False)
+            return
+        if not chunk:
+            yield Close(reuse=True)
+            return
+        parser.feed(chunk)
+
+
+def _open(client: BaseClient, endpoint: str, backend: str, call: ChatCall, clock: _Clock,
+          where: dict[str, Any]) -> Flow:
+    """Send the request and check the answer's status and type; returns a stream parser."""
+    timeouts = client.timeouts
+    while True:
+        request = client.chat_request(endpoint, backend, call)
+        limit, kind = clock.wait(False)
+        try:
+            resp: HttpResponse = yield Open(request, timeouts.connect, limit)
+        except ReadTimedOut:
+            raise _timeout_error(kind, timeouts, Accumulator()) from None
+        if resp.ok:
+            break
+        if backend == ollama.NAME and ollama.is_chat_missing(resp.status, resp.body) \
+                and endpoint not in client.chat_missing:
+            client.chat_missing.add(endpoint)  # very old Ollama: use /api/generate
+            continue
+        error = from_response(resp.status, resp.body, resp.headers, **where)
+        if isinstance(error, ModelNotFound):
+            yield from _add_available(client, endpoint, error)
+        raise error
+    ctype = resp.content_type
+    if "html" in ctype:
+        yield Close(reuse=False)
+        raise ProtocolError(f"Got an HTML page ({ctype}) instead of a model stream",
+                            hint="Something other than an LLM server answers at this URL.",
+                            **where)
+    if backend == openai.NAME:
+        if ctype and "event-stream" not in ctype:
+            yield Close(reuse=False)
+            raise ProtocolError(f"Expected text/event-stream, got {ctype!r}", hint=(
+                "This does not look like an OpenAI-compatible streaming answer; check the "
+                "URL, or set backend='ollama' for an Ollama server."), **where)
+        return openai.StreamParser(client.max_line_bytes, where)
+    return ollama.StreamParser(client.max_line_bytes, where)
+
+
+def _add_available(client: BaseClient, endpoint: str, error: ModelNotFound) -> Flow:
+    try:
+        models = yield from client.models_flow(endpoint)
+    except LocalLLMError:
+        return
+    error.set_available(m.name for m in models)

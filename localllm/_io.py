@@ -1,0 +1,85 @@
+"""The commands a pure flow hands to a transport, and what comes back.
+
+Flows (``_flows.py``) are generators that yield these commands; the sync and async
+transports carry them out. That keeps every decision out of the I/O layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .types import Delta
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    method: str
+    url: str
+    json: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", self.headers.get("content-type", "")).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send a request and read the whole (bounded) body."""
+
+    request: HttpRequest
+    connect_timeout: float | None
+    read_timeout: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    """Send a request and stop after the headers. On a non-2xx answer the transport reads
+    the (bounded) body and closes; on 2xx the body is left to ``Read``."""
+
+    request: HttpRequest
+    connect_timeout: float | None
+    read_timeout: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """Next bytes of the open body (``b""`` at its end), waiting at most ``timeout``."""
+
+    timeout: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Close the open body. ``reuse`` means it was read to the end (keep-alive)."""
+
+    reuse: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    deltas: list[Delta]
+
+
+class ReadTimedOut(Exception):
+    """Raised by a transport into the flow when a wait ran out; the flow names the phase."""
+
+
+MAX_ERROR_BODY = 1024 * 1024

@@ -1,0 +1,153 @@
+"""``Client`` and ``AsyncClient``: thin shells that hand pure flows to a transport."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from typing import Any
+
+from ._base import BaseClient
+from .accumulate import Accumulator
+from .transport.aio import AsyncTransport
+from .transport.sync import SyncTransport
+from .types import ChatResult, Delta, MessageLike, ModelInfo, Timeouts
+from .wire import DEFAULT_MAX_LINE_BYTES
+
+_DOC_ARGS = """
+    ``base_url``: a server root (``http://localhost:11434``, ``http://host:8080`` or
+    ``http://host:8080/v1``), ``"embedded"`` for the bundled llama.cpp server, or a list of
+    URLs to fail over between (before the first token only). ``None`` reads
+    ``LOCALLLM_BASE_URL`` / ``OLLAMA_HOST``.
+"""
+
+
+class _Common:
+    def __init__(self, base_url: str | Sequence[str] | None = None, *, backend: str = "auto",
+                 api_key: str | None = None, timeout: Timeouts | float | None = None,
+                 max_retries: int = 2, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
+        self._base = BaseClient(base_url, backend=backend, api_key=api_key, timeout=timeout,
+                                max_retries=max_retries, max_line_bytes=max_line_bytes)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._base.endpoints_repr!r}, backend={self._base.backend!r})"
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return self._base.timeouts
+
+    def _call(self, messages: Iterable[MessageLike] | str, model: str | None,
+              kw: dict[str, Any]) -> Any:
+        return self._base.chat_flow(self._base.chat_call(
+            messages, model, kw.pop("tools", None), kw.pop("tool_choice", None),
+            kw.pop("response_format", None), kw.pop("max_tokens", None),
+            kw.pop("temperature", None), kw.pop("seed", None), kw.pop("stop", None), kw))
+
+
+class Client(_Common):
+    __doc__ = "Blocking client for Ollama and OpenAI-compatible servers." + _DOC_ARGS
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._transport = SyncTransport(self._base.headers)
+
+    def chat_stream(self, messages: Iterable[MessageLike] | str, *, model: str | None = None,
+                    **kw: Any) -> Iterator[Delta]:
+        """Stream ``Delta``s. Keyword arguments: ``tools``, ``tool_choice``,
+        ``response_format``, ``max_tokens``, ``temperature``, ``seed``, ``stop``; anything
+        else goes to the server as an option (Ollama ``options``, OpenAI body fields)."""
+        return self._transport.drive(self._call(messages, model, kw))
+
+    def chat(self, messages: Iterable[MessageLike] | str, *, model: str | None = None,
+             **kw: Any) -> ChatResult:
+        acc = Accumulator()
+        for delta in self.chat_stream(messages, model=model, **kw):
+            acc.add(delta)
+        return acc.result()
+
+    def models(self) -> list[ModelInfo]:
+        return self._transport.run(self._base.models_flow())  # type: ignore[no-any-return]
+
+    def show(self, model: str, *, num_ctx: int | None = None) -> ModelInfo:
+        return self._transport.run(self._base.show_flow(model, num_ctx))  # type: ignore[no-any-return]
+
+    def embed(self, texts: str | Sequence[str], *, model: str | None = None
+              ) -> list[list[float]]:
+        return self._transport.run(self._base.embed_flow(texts, model))  # type: ignore[no-any-return]
+
+    def is_available(self) -> bool:
+        """Never raises: True when a server answers at some endpoint."""
+        try:
+            return bool(self._transport.run(self._base.available_flow()))
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncClient(_Common):
+    __doc__ = "Asyncio client; safe across repeated ``asyncio.run()`` calls." + _DOC_ARGS
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._transport = AsyncTransport(self._base.headers)
+
+    async def _ready(self) -> None:
+        if self._base.needs_embedded:
+            await asyncio.to_thread(self._base.resolve_embedded)
+
+    async def chat_stream(self, messages: Iterable[MessageLike] | str, *,
+                          model: str | None = None, **kw: Any) -> AsyncIterator[Delta]:
+        """Async generator of ``Delta``s; same arguments as ``Client.chat_stream``."""
+        await self._ready()
+        stream = self._transport.drive(self._call(messages, model, kw))
+        try:
+            async for delta in stream:
+                yield delta
+        finally:
+            await stream.aclose()
+
+    async def chat(self, messages: Iterable[MessageLike] | str, *, model: str | None = None,
+                   **kw: Any) -> ChatResult:
+        acc = Accumulator()
+        async for delta in self.chat_stream(messages, model=model, **kw):
+            acc.add(delta)
+        return acc.result()
+
+    async def _run(self, flow: Any) -> Any:
+        await self._ready()
+        return await self._transport.run(flow)
+
+    async def models(self) -> list[ModelInfo]:
+        return await self._run(self._base.models_flow())  # type: ignore[no-any-return]
+
+    async def show(self, model: str, *, num_ctx: int | None = None) -> ModelInfo:
+        return await self._run(self._base.show_flow(model, num_ctx))  # type: ignore[no-any-return]
+
+    async def embed(self, texts: str | Sequence[str], *, model: str | None = None
+                    ) -> list[list[float]]:
+        return await self._run(self._base.embed_flow(texts, model))  # type: ignore[no-any-return]
+
+    async def is_available(self) -> bool:
+        try:
+            return bool(await self._run(self._base.available_flow()))
+        except Exception:
+            return False
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+__all__ = ["AsyncClient", "Client"]

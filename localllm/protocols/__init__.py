@@ -1,0 +1,1 @@
+"""One module per server family: request bodies, stream parsing, error and listing shapes."""

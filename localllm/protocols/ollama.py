@@ -1,0 +1,208 @@
+"""Ollama's native API (``/api/*``): NDJSON streams, whole tool calls, ns durations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..accumulate import new_call_id
+from ..errors import ProtocolError
+from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
+from ..wire.ndjson import NDJSONDecoder
+from ._errors import classify, error_message
+from ._request import ChatCall, schema_of
+
+NAME = "ollama"
+# Keys that belong at the top level of an Ollama request, not in "options".
+_TOP_LEVEL = {"keep_alive", "think", "format", "raw", "template", "system", "truncate",
+              "shift", "logprobs", "top_logprobs"}
+_NS = 1e6
+
+
+def render_message(m: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.images:
+        if any(i.url for i in m.images):
+            raise ValueError("Ollama accepts only base64 images, not URLs; download the image "
+                             "and pass its bytes or base64 text")
+        out["images"] = [i.data for i in m.images]
+    if m.tool_calls:
+        out["tool_calls"] = [{"function": {"name": c.name, "arguments": c.arguments}}
+                             for c in m.tool_calls]
+    if m.role == "tool" and m.name:
+        out["tool_name"] = m.name
+    if m.reasoning and m.role == "assistant":
+        out["thinking"] = m.reasoning
+    return out
+
+
+def _options_and_top(call: ChatCall) -> tuple[dict[str, Any], dict[str, Any]]:
+    options: dict[str, Any] = {}
+    top: dict[str, Any] = {}
+    for key, value in call.options.items():
+        if key == "options" and isinstance(value, Mapping):
+            options.update(value)
+        elif key in _TOP_LEVEL:
+            top[key] = value
+        else:
+            options[key] = value
+    if call.max_tokens is not None:
+        options["num_predict"] = call.max_tokens
+    for key in ("temperature", "seed", "stop"):
+        value = getattr(call, key)
+        if value is not None:
+            options[key] = value
+    fmt = call.response_format
+    if fmt and fmt.get("type") != "text":
+        top.setdefault("format", schema_of(fmt) or "json")
+    return options, top
+
+
+def chat_body(call: ChatCall) -> dict[str, Any]:
+    options, top = _options_and_top(call)
+    body: dict[str, Any] = {"model": call.model, "stream": True,
+                            "messages": [render_message(m) for m in call.messages]}
+    if call.tools and call.tool_choice != "none":
+        body["tools"] = call.tools
+    if options:
+        body["options"] = options
+    body.update(top)
+    return body
+
+
+def generate_body(call: ChatCall) -> dict[str, Any]:
+    """For servers without ``/api/chat``: the conversation flattened into one prompt."""
+    options, top = _options_and_top(call)
+    system = "\n".join(m.content for m in call.messages if m.role == "system")
+    turns = [f"{m.role}: {m.content}" for m in call.messages if m.role != "system"]
+    body: dict[str, Any] = {"model": call.model, "stream": True,
+                            "prompt": "\n".join(turns) + "\nassistant:"}
+    if system:
+        body["system"] = system
+    if options:
+        body["options"] = options
+    body.update(top)
+    return body
+
+
+def _timings(obj: Mapping[str, Any]) -> Timings:
+    def ms(key: str) -> float | None:
+        value = obj.get(key)
+        return value / _NS if isinstance(value, (int, float)) else None
+
+    return Timings(prompt_n=obj.get("prompt_eval_count"), prompt_ms=ms("prompt_eval_duration"),
+                   predicted_n=obj.get("eval_count"), predicted_ms=ms("eval_duration"),
+                   load_ms=ms("load_duration"), total_ms=ms("total_duration"))
+
+
+class StreamParser:
+    """NDJSON bytes → Deltas. Complete only at ``"done": true``.
+
+    Tool calls arrive whole with object arguments and often no id: each gets its own
+    index and a generated id here, so downstream code sees the OpenAI fragment model.
+    """
+
+    __slots__ = ("_decoder", "_next_index", "done", "where")
+
+    def __init__(self, max_line_bytes: int, where: dict[str, Any]) -> None:
+        self._decoder = NDJSONDecoder(max_line_bytes)
+        self._next_index = 0
+        self.done = False
+        self.where = where
+
+    def feed(self, data: bytes) -> list[Delta]:
+        out = []
+        for obj in self._decoder.feed(data):
+            delta = self._delta(obj)
+            if delta is not None:
+                out.append(delta)
+        return out
+
+    def close(self) -> bool:
+        for obj in self._decoder.close():
+            self._delta(obj)
+        return self.done
+
+    def _delta(self, obj: Any) -> Delta | None:
+        if not isinstance(obj, dict):
+            raise ProtocolError(f"Unexpected NDJSON record: {str(obj)[:200]!r}",
+                                hint="Not an Ollama stream; check the base URL.", **self.where)
+        if "error" in obj:
+            message, kind, fields = error_message(obj)
+            raise classify(200, message, kind, fields, body=json.dumps(obj), **self.where)
+        msg = obj.get("message")
+        if msg is None:
+            content, reasoning, calls = obj.get("response") or "", obj.get("thinking") or "", None
+        else:
+            content = msg.get("content") or ""
+            reasoning = msg.get("thinking") or ""
+            calls = msg.get("tool_calls")
+        fragments = self._fragments(calls) if calls else ()
+        if obj.get("done"):
+            if obj.get("done_reason") in ("load", "unload"):
+                return None
+            self.done = True
+            prompt_n, eval_n = obj.get("prompt_eval_count") or 0, obj.get("eval_count") or 0
+            finish = obj.get("done_reason") or "stop"
+            if fragments and finish == "stop":
+                finish = "tool_calls"
+            return Delta(content=content, reasoning=reasoning, tool_calls=fragments,
+                         usage=Usage(prompt_n, eval_n, prompt_n + eval_n),
+                         timings=_timings(obj), finish_reason=finish, model=obj.get("model"))
+        if not (content or reasoning or fragments):
+            return None
+        return Delta(content=content, reasoning=reasoning, tool_calls=fragments)
+
+    def _fragments(self, calls: list[Mapping[str, Any]]) -> tuple[ToolCallFragment, ...]:
+        out = []
+        for call in calls:
+            fn = call.get("function") or {}
+            args = fn.get("arguments") or {}
+            out.append(ToolCallFragment(
+                index=self._next_index, id=call.get("id") or new_call_id(), name=fn.get("name"),
+                arguments=args if isinstance(args, str) else json.dumps(args)))
+            self._next_index += 1
+        return tuple(out)
+
+
+def is_chat_missing(status: int, body: bytes) -> bool:
+    """Only a Go mux "404 page not found" means the server has no ``/api/chat``."""
+    return status == 404 and body.strip().lower().startswith(b"404 page not found")
+
+
+def parse_tags(payload: Any) -> list[ModelInfo]:
+    models = payload.get("models") if isinstance(payload, Mapping) else None
+    if not isinstance(models, list):
+        raise ProtocolError("GET /api/tags did not return a model list", backend=NAME,
+                            body=str(payload)[:500])
+    return [_model_info(m.get("name") or m.get("model", ""), m) for m in models]
+
+
+def _model_info(name: str, entry: Mapping[str, Any], **extra: Any) -> ModelInfo:
+    details = entry.get("details") or {}
+    return ModelInfo(name=name, backend=NAME, size=entry.get("size"),
+                     family=details.get("family"), parameter_size=details.get("parameter_size"),
+                     quantization=details.get("quantization_level"), raw=entry, **extra)
+
+
+def parse_show(name: str, show: Mapping[str, Any], ps: Any, num_ctx: int | None) -> ModelInfo:
+    """Served context: the loaded context from ``/api/ps``, else the ``num_ctx`` the caller
+    sends; the trained maximum (``<arch>.context_length``) is only ``max_context``."""
+    info = show.get("model_info") or {}
+    arch = info.get("general.architecture")
+    trained = info.get(f"{arch}.context_length") if arch else None
+    loaded = None
+    for running in (ps or {}).get("models") or ():
+        if name in (running.get("name"), running.get("model")):
+            loaded = running.get("context_length")
+    return _model_info(name, show, context_window=loaded or num_ctx, max_context=trained,
+                       capabilities=tuple(show.get("capabilities") or ()))
+
+
+def parse_embeddings(payload: Any) -> list[list[float]]:
+    vectors = payload.get("embeddings") if isinstance(payload, Mapping) else None
+    if not isinstance(vectors, list):
+        raise ProtocolError("POST /api/embed answer has no 'embeddings' list", backend=NAME,
+                            body=str(payload)[:500])
+    return vectors

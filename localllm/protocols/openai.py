@@ -1,0 +1,194 @@
+"""OpenAI-compatible servers: llama.cpp ``llama-server``, vLLM, LM Studio, and others."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ProtocolError
+from ..messages import image_url
+from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
+from ..wire.sse import SSEDecoder
+from ._errors import classify, error_message
+from ._request import ChatCall
+
+NAME = "openai"
+
+
+def api_root(base: str) -> str:
+    """``http://host:port`` and ``http://host:port/v1`` both mean the same server."""
+    base = base.rstrip("/")
+    return base if base.endswith("/v1") else base + "/v1"
+
+
+def server_root(base: str) -> str:
+    base = base.rstrip("/")
+    return base[:-3] if base.endswith("/v1") else base
+
+
+def render_message(m: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": m.role}
+    if m.images:
+        parts: list[dict[str, Any]] = [{"type": "text", "text": m.content}] if m.content else []
+        parts += [{"type": "image_url", "image_url": {"url": image_url(i)}} for i in m.images]
+        out["content"] = parts
+    else:
+        out["content"] = m.content
+    if m.tool_calls:
+        out["tool_calls"] = [c.to_openai() for c in m.tool_calls]
+    if m.role == "tool":
+        if m.tool_call_id:
+            out["tool_call_id"] = m.tool_call_id
+        if m.name:
+            out["name"] = m.name
+    return out
+
+
+def chat_body(call: ChatCall) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": call.model,
+        "messages": [render_message(m) for m in call.messages],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    if call.tools:
+        body["tools"] = call.tools
+    if call.tool_choice:
+        body["tool_choice"] = call.tool_choice
+    if call.response_format:
+        body["response_format"] = call.response_format
+    for key in ("max_tokens", "temperature", "seed", "stop"):
+        value = getattr(call, key)
+        if value is not None:
+            body[key] = value
+    body.update(call.options)
+    return body
+
+
+def _timings(raw: Mapping[str, Any]) -> Timings:
+    return Timings(prompt_n=raw.get("prompt_n"), prompt_ms=raw.get("prompt_ms"),
+                   predicted_n=raw.get("predicted_n"), predicted_ms=raw.get("predicted_ms"))
+
+
+def _fragments(raw: list[Mapping[str, Any]]) -> tuple[ToolCallFragment, ...]:
+    out = []
+    for pos, tc in enumerate(raw):
+        fn = tc.get("function") or {}
+        args = fn.get("arguments") or ""
+        if not isinstance(args, str):  # some servers send an object: normalise to text
+            args = json.dumps(args)
+        out.append(ToolCallFragment(index=tc.get("index", pos), id=tc.get("id") or None,
+                                    name=fn.get("name") or None, arguments=args))
+    return tuple(out)
+
+
+def chunk_to_delta(obj: Mapping[str, Any]) -> Delta | None:
+    """One ``chat.completion.chunk`` → a Delta (None when it carries nothing)."""
+    usage = obj.get("usage")
+    timings = obj.get("timings")
+    choices = obj.get("choices") or ()
+    content = reasoning = ""
+    fragments: tuple[ToolCallFragment, ...] = ()
+    finish = None
+    if choices:
+        choice = choices[0]
+        delta = choice.get("delta") or choice.get("message") or {}
+        content = delta.get("content") or ""
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning") or ""
+        if delta.get("tool_calls"):
+            fragments = _fragments(delta["tool_calls"])
+        finish = choice.get("finish_reason")
+    if not (content or reasoning or fragments or finish or usage or timings):
+        return None
+    return Delta(
+        content=content, reasoning=reasoning, tool_calls=fragments,
+        usage=Usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
+                    usage.get("total_tokens", 0)) if usage else None,
+        timings=_timings(timings) if timings else None,
+        finish_reason=finish, model=obj.get("model") if finish else None)
+
+
+class StreamParser:
+    """SSE bytes → Deltas. Complete at ``[DONE]``, or at a clean end after a finish_reason."""
+
+    __slots__ = ("_decoder", "done", "finished", "where")
+
+    def __init__(self, max_line_bytes: int, where: dict[str, Any]) -> None:
+        self._decoder = SSEDecoder(max_line_bytes)
+        self.done = False  # saw [DONE]
+        self.finished = False  # saw a finish_reason
+        self.where = where
+
+    def feed(self, data: bytes) -> list[Delta]:
+        out = []
+        for event in self._decoder.feed(data):
+            text = event.data
+            if text == "[DONE]":
+                self.done = True
+                continue
+            try:
+                obj = json.loads(text)
+            except ValueError:
+                raise ProtocolError(f"Malformed JSON in SSE event: {text[:200]!r}", body=text,
+                                    hint="The server is not speaking the OpenAI stream format.",
+                                    **self.where) from None
+            if not isinstance(obj, dict):
+                raise ProtocolError(f"Unexpected SSE payload: {text[:200]!r}", body=text,
+                                    **self.where)
+            if "error" in obj or event.event == "error":
+                message, kind, fields = error_message(obj)
+                raise classify(200, message, kind, fields, body=text, **self.where)
+            delta = chunk_to_delta(obj)
+            if delta is not None:
+                if delta.finish_reason:
+                    self.finished = True
+                out.append(delta)
+        return out
+
+    def close(self) -> bool:
+        """End of body; True when the stream counts as complete."""
+        self._decoder.close()
+        return self.done or self.finished
+
+
+def parse_models(payload: Any, base: str) -> list[ModelInfo]:
+    data = payload.get("data") if isinstance(payload, Mapping) else None
+    if not isinstance(data, list):
+        raise ProtocolError("GET /v1/models did not return an OpenAI model list",
+                            url=base, backend=NAME, body=str(payload)[:500])
+    out = []
+    for entry in data:
+        meta = entry.get("meta") or {}
+        out.append(ModelInfo(
+            name=entry.get("id", ""), backend=NAME,
+            context_window=entry.get("max_model_len"),
+            max_context=meta.get("n_ctx_train") or entry.get("max_model_len"),
+            size=meta.get("size"), raw=entry))
+    return out
+
+
+def parse_props(props: Any) -> dict[str, Any]:
+    """llama.cpp ``/props``: per-slot context (what one request may use) and capabilities."""
+    if not isinstance(props, Mapping):
+        return {}
+    settings = props.get("default_generation_settings") or {}
+    caps = ["completion"]
+    template_caps = props.get("chat_template_caps") or {}
+    if template_caps.get("supports_tools", True):
+        caps.append("tools")
+    if (props.get("modalities") or {}).get("vision"):
+        caps.append("vision")
+    return {"context_window": settings.get("n_ctx") or props.get("n_ctx"),
+            "capabilities": tuple(caps)}
+
+
+def embed_body(model: str, texts: list[str]) -> dict[str, Any]:
+    return {"model": model, "input": texts, "encoding_format": "float"}
+
+
+def parse_embeddings(payload: Any) -> list[list[float]]:
+    data = payload.get("data") if isinstance(payload, Mapping) else None
+    if not isinstance(data, list):
+        raise ProtocolError("embeddings answer has no 'data' list", body=str(payload)[:500])
+    return [item["embedding"] for item in sorted(data, key=lambda d: d.get("index", 0))]

@@ -1,0 +1,190 @@
+"""Asyncio transport on ``aiohttp``: one ClientSession per running event loop.
+
+A session is bound to the loop it was made on; reusing it from the next ``asyncio.run()``
+fails with "Event loop is closed". Each loop gets its own session, closed when that loop
+shuts down (through an async-generator finaliser that ``asyncio.run`` always runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from typing import Any
+
+import aiohttp
+
+from .._io import MAX_ERROR_BODY, Close, Emit, HttpResponse, Open, Read, ReadTimedOut, Send, Sleep
+from ..errors import ConnectionFailed, ConnectTimeout
+from ..types import Delta
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as _timeout
+else:  # pragma: no cover - aiohttp depends on async-timeout there
+    from async_timeout import timeout as _timeout
+
+_CONNECT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError,
+                   aiohttp.ClientOSError, aiohttp.ClientPayloadError, ConnectionError)
+
+
+async def _keeper(session: aiohttp.ClientSession) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+class _Stream:
+    __slots__ = ("response",)
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self.response = response
+
+    async def read(self, timeout: float | None) -> bytes:
+        try:
+            if timeout is None:
+                return await self.response.content.readany()
+            async with _timeout(timeout):
+                return await self.response.content.readany()
+        except asyncio.TimeoutError:
+            raise ReadTimedOut() from None
+        except (*_CONNECT_ERRORS, aiohttp.ClientError) as exc:
+            raise ConnectionFailed(f"Connection broke while reading: {type(exc).__name__}",
+                                   hint="The server closed or reset the connection.") from None
+
+    def close(self, reuse: bool) -> None:
+        if reuse:
+            self.response.release()
+        else:
+            self.response.close()
+
+
+class AsyncTransport:
+    def __init__(self, headers: dict[str, str], pool_size: int = 0) -> None:
+        self._headers = {**headers, "User-Agent": "localllm"}
+        self._pool_size = pool_size
+        self._sessions: dict[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, Any]] = {}
+        self.closed = False
+
+    async def _session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        entry = self._sessions.get(loop)
+        if entry is not None and not entry[0].closed:
+            return entry[0]
+        for old in [lp for lp in self._sessions if lp.is_closed()]:
+            del self._sessions[old]
+        session = aiohttp.ClientSession(
+            headers=self._headers, timeout=aiohttp.ClientTimeout(total=None),
+            connector=aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0))
+        keeper = _keeper(session)
+        await keeper.__anext__()  # registers it with this loop's async-generator finaliser
+        self._sessions[loop] = (session, keeper)
+        return session
+
+    async def aclose(self) -> None:
+        """Close the session of the running loop; sessions of finished loops are gone."""
+        self.closed = True
+        entry = self._sessions.pop(asyncio.get_running_loop(), None)
+        if entry is not None:
+            await entry[1].aclose()
+
+    async def _request(self, cmd: Send | Open) -> aiohttp.ClientResponse:
+        session = await self._session()
+        req = cmd.request
+        timeout = aiohttp.ClientTimeout(total=None, connect=None,
+                                        sock_connect=cmd.connect_timeout)
+        try:
+            async with _timeout(cmd.read_timeout):
+                return await session.request(req.method, req.url, json=req.json,
+                                             timeout=timeout, allow_redirects=False)
+        except aiohttp.ConnectionTimeoutError:
+            raise ConnectTimeout(f"Could not connect within {cmd.connect_timeout}s",
+                                 url=req.url, hint="Is the server up and reachable?") from None
+        except asyncio.TimeoutError:
+            raise ReadTimedOut() from None
+        except (*_CONNECT_ERRORS, aiohttp.ClientError) as exc:
+            raise ConnectionFailed(f"Could not reach the server: {exc.__class__.__name__}: "
+                                   f"{getattr(exc, 'strerror', None) or ''}".rstrip(": "),
+                                   url=req.url,
+                                   hint="Start the server, or check host and port.") from None
+
+    async def send(self, cmd: Send) -> HttpResponse:
+        resp = await self._request(cmd)
+        stream = _Stream(resp)
+        try:
+            body = await _read_bounded(stream, cmd.read_timeout)
+        finally:
+            stream.close(reuse=True)
+        return HttpResponse(resp.status, resp.headers, body)
+
+    async def open(self, cmd: Open) -> tuple[HttpResponse, _Stream | None]:
+        resp = await self._request(cmd)
+        stream = _Stream(resp)
+        if 200 <= resp.status < 300:
+            return HttpResponse(resp.status, resp.headers), stream
+        try:
+            body = await _read_bounded(stream, cmd.read_timeout)
+        finally:
+            stream.close(reuse=True)
+        return HttpResponse(resp.status, resp.headers, body), None
+
+    async def drive(self, flow: Generator[Any, Any, Any], box: list[Any] | None = None
+                    ) -> AsyncGenerator[Delta, None]:
+        """Carry out a flow's commands; yield the deltas it emits. Closes the open body on
+        every exit (error, break, cancellation)."""
+        stream: _Stream | None = None
+        value: Any = None
+        error: BaseException | None = None
+        try:
+            while True:
+                try:
+                    cmd = flow.throw(error) if error is not None else flow.send(value)
+                except StopIteration as stop:
+                    if box is not None:
+                        box.append(stop.value)
+                    return
+                value = error = None
+                kind = type(cmd)
+                if kind is Emit:
+                    for delta in cmd.deltas:
+                        yield delta
+                    continue
+                try:
+                    if kind is Read:
+                        value = await stream.read(cmd.timeout)  # type: ignore[union-attr]
+                    elif kind is Open:
+                        value, stream = await self.open(cmd)
+                    elif kind is Send:
+                        value = await self.send(cmd)
+                    elif kind is Close:
+                        stream.close(cmd.reuse)  # type: ignore[union-attr]
+                        stream = None
+                    elif kind is Sleep:
+                        await asyncio.sleep(cmd.seconds)
+                except Exception as exc:
+                    if stream is not None:
+                        stream.close(reuse=False)
+                        stream = None
+                    error = exc
+        finally:
+            if stream is not None:
+                stream.close(reuse=False)
+            flow.close()
+
+    async def run(self, flow: Generator[Any, Any, Any]) -> Any:
+        box: list[Any] = []
+        async for _ in self.drive(flow, box):
+            raise AssertionError("a request/response flow emitted deltas")
+        return box[0]
+
+
+
+async def _read_bounded(stream: _Stream, timeout: float | None) -> bytes:
+    parts, size = [], 0
+    while size <= MAX_ERROR_BODY:
+        chunk = await stream.read(timeout)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)

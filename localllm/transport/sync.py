@@ -1,0 +1,181 @@
+"""Blocking transport on ``requests`` (one pooled Session per client)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Generator, Iterator
+from typing import Any
+
+import requests
+import urllib3.exceptions as u3
+from requests.adapters import HTTPAdapter
+
+from .._io import MAX_ERROR_BODY, Close, Emit, HttpResponse, Open, Read, ReadTimedOut, Send, Sleep
+from ..errors import ConnectionFailed, ConnectTimeout
+from ..types import Delta
+
+_READ_ERRORS = (u3.ProtocolError, u3.IncompleteRead, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ConnectionError, ConnectionError, OSError)
+
+
+class _Stream:
+    """An open streaming response and the socket whose timeout each read sets."""
+
+    __slots__ = ("_chunks", "_sock", "_timeout", "response")
+
+    def __init__(self, response: requests.Response) -> None:
+        self.response = response
+        raw = response.raw
+        conn = getattr(raw, "_connection", None) or getattr(raw, "connection", None)
+        self._sock: socket.socket | None = getattr(conn, "sock", None)
+        self._timeout: float | None = -1.0
+        if raw.chunked and raw.supports_chunked_reads():
+            self._chunks: Iterator[bytes] | None = raw.read_chunked(None, decode_content=True)
+        else:
+            self._chunks = None
+
+    def read(self, timeout: float | None) -> bytes:
+        if timeout != self._timeout and self._sock is not None:
+            self._sock.settimeout(timeout)
+            self._timeout = timeout
+        try:
+            if self._chunks is not None:
+                return next(self._chunks, b"")
+            return self.response.raw.read1(65536)
+        except (u3.ReadTimeoutError, TimeoutError):
+            raise ReadTimedOut() from None
+        except _READ_ERRORS as exc:
+            raise ConnectionFailed(f"Connection broke while reading: {type(exc).__name__}",
+                                   hint="The server closed or reset the connection.") from None
+
+    def close(self, reuse: bool) -> None:
+        if reuse:
+            self.response.close()  # fully read: urllib3 returns the connection to the pool
+            return
+        conn = getattr(self.response.raw, "_connection", None)
+        if conn is not None:
+            conn.close()  # unread data: drop the socket so the server stops generating
+        self.response.close()
+
+
+class SyncTransport:
+    def __init__(self, headers: dict[str, str], pool_size: int = 32) -> None:
+        self._session = requests.Session()
+        self._session.headers.update(headers)
+        self._session.headers["User-Agent"] = "localllm"
+        self._adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size,
+                                    max_retries=0)
+        self._session.mount("http://", self._adapter)
+        self._session.mount("https://", self._adapter)
+        self.closed = False
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._session.close()
+        self._adapter.poolmanager.clear()  # also closes idle sockets still referenced elsewhere
+
+    # -- commands ------------------------------------------------------------------------------
+    def _request(self, cmd: Send | Open) -> requests.Response:
+        req = cmd.request
+        try:
+            return self._session.request(req.method, req.url, json=req.json, stream=True,
+                                         timeout=(cmd.connect_timeout, cmd.read_timeout),
+                                         allow_redirects=False)
+        except requests.exceptions.ConnectTimeout:
+            raise ConnectTimeout(f"Could not connect within {cmd.connect_timeout}s",
+                                 url=req.url, hint="Is the server up and reachable?") from None
+        except requests.exceptions.ReadTimeout:
+            raise ReadTimedOut() from None
+        except requests.exceptions.RequestException as exc:
+            raise ConnectionFailed(f"Could not reach the server: {_reason(exc)}", url=req.url,
+                                   hint="Start the server, or check host and port.") from None
+
+    def send(self, cmd: Send) -> HttpResponse:
+        resp = self._request(cmd)
+        stream = _Stream(resp)
+        try:
+            body = _read_bounded(stream, cmd.read_timeout)
+        finally:
+            stream.close(reuse=True)
+        return HttpResponse(resp.status_code, resp.headers, body)
+
+    def open(self, cmd: Open) -> tuple[HttpResponse, _Stream | None]:
+        resp = self._request(cmd)
+        stream = _Stream(resp)
+        if 200 <= resp.status_code < 300:
+            return HttpResponse(resp.status_code, resp.headers), stream
+        try:
+            body = _read_bounded(stream, cmd.read_timeout)
+        finally:
+            stream.close(reuse=True)
+        return HttpResponse(resp.status_code, resp.headers, body), None
+
+    def drive(self, flow: Generator[Any, Any, Any], box: list[Any] | None = None
+              ) -> Generator[Delta, None, None]:
+        """Carry out a flow's commands; yield the deltas it emits. Closes the open body on
+        every exit (error, break, generator close)."""
+        stream: _Stream | None = None
+        value: Any = None
+        error: BaseException | None = None
+        try:
+            while True:
+                try:
+                    cmd = flow.throw(error) if error is not None else flow.send(value)
+                except StopIteration as stop:
+                    if box is not None:
+                        box.append(stop.value)
+                    return
+                value = error = None
+                kind = type(cmd)
+                if kind is Emit:
+                    yield from cmd.deltas
+                    continue
+                try:
+                    if kind is Read:
+                        value = stream.read(cmd.timeout)  # type: ignore[union-attr]
+                    elif kind is Open:
+                        value, stream = self.open(cmd)
+                    elif kind is Send:
+                        value = self.send(cmd)
+                    elif kind is Close:
+                        stream.close(cmd.reuse)  # type: ignore[union-attr]
+                        stream = None
+                    elif kind is Sleep:
+                        time.sleep(cmd.seconds)
+                except Exception as exc:
+                    if stream is not None:
+                        stream.close(reuse=False)
+                        stream = None
+                    error = exc
+        finally:
+            if stream is not None:
+                stream.close(reuse=False)
+            flow.close()
+
+    def run(self, flow: Generator[Any, Any, Any]) -> Any:
+        box: list[Any] = []
+        for _ in self.drive(flow, box):
+            raise AssertionError("a request/response flow emitted deltas")
+        return box[0]
+
+
+def _read_bounded(stream: _Stream, timeout: float | None) -> bytes:
+    parts, size = [], 0
+    while size <= MAX_ERROR_BODY:
+        chunk = stream.read(timeout)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
+
+
+def _reason(exc: BaseException) -> str:
+    """The root cause without the request repr (which may carry headers)."""
+    while exc.__context__ is not None and not isinstance(exc, OSError):
+        exc = exc.__context__
+    text = str(exc)
+    return text.split(": ", 1)[-1][:200] if text else type(exc).__name__

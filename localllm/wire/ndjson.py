@@ -1,0 +1,70 @@
+"""Newline-delimited JSON (Ollama streams): one JSON value per ``\\n``-terminated line."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import ProtocolError
+
+_MAX_DEFAULT = 8 * 1024 * 1024
+
+
+def _excerpt(line: bytes) -> str:
+    return line[:200].decode("utf-8", "replace")
+
+
+class NDJSONDecoder:
+    """Feed bytes split anywhere; get parsed objects. Malformed or oversized lines raise.
+
+    A malformed line is never skipped: silently dropping a line can drop the final
+    ``done`` record or an ``error`` record, turning a failure into a short answer.
+    """
+
+    __slots__ = ("_buffer", "max_line_bytes")
+
+    def __init__(self, max_line_bytes: int = _MAX_DEFAULT) -> None:
+        self.max_line_bytes = max_line_bytes
+        self._buffer = b""
+
+    def feed(self, data: bytes) -> list[Any]:
+        if self._buffer:
+            data = self._buffer + data
+        lines = data.split(b"\n")
+        self._buffer = lines.pop()
+        if len(self._buffer) > self.max_line_bytes:
+            self._too_long(len(self._buffer))
+        out = []
+        for line in lines:
+            if len(line) > self.max_line_bytes:
+                self._too_long(len(line))
+            if line.strip():
+                out.append(self._parse(line))
+        return out
+
+    def close(self) -> list[Any]:
+        """End of body: a last line without a newline still counts if it is whole JSON."""
+        rest, self._buffer = self._buffer, b""
+        return [self._parse(rest)] if rest.strip() else []
+
+    @property
+    def pending(self) -> int:
+        """Bytes of an unfinished line held back."""
+        return len(self._buffer)
+
+    def _parse(self, line: bytes) -> Any:
+        try:
+            return json.loads(line)
+        except ValueError:
+            raise ProtocolError(
+                f"Malformed JSON line in NDJSON stream: {_excerpt(line)!r}",
+                body=_excerpt(line),
+                hint="The server sent something that is not newline-delimited JSON; "
+                "check that the URL points at an Ollama-compatible server.",
+            ) from None
+
+    def _too_long(self, size: int) -> None:
+        raise ProtocolError(
+            f"NDJSON line longer than {self.max_line_bytes} bytes (saw {size})",
+            hint="Raise max_line_bytes if the server really sends lines this long.",
+        )

@@ -1,0 +1,109 @@
+"""Server-sent events as the WHATWG HTML standard defines them (the OpenAI stream framing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ProtocolError
+
+_MAX_DEFAULT = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    data: str
+    event: str = "message"
+    id: str | None = None
+    retry: int | None = None
+
+
+class SSEDecoder:
+    """Feed bytes split anywhere; get complete events.
+
+    Handles LF, CRLF and lone CR line ends (also a CRLF split across two feeds), comments
+    (``:`` lines, keep-alive pings), multi-line ``data`` joined with ``\\n``, and the
+    ``event``/``id``/``retry`` fields. Lines longer than ``max_line_bytes`` raise
+    ``ProtocolError`` instead of growing memory without bound.
+    """
+
+    __slots__ = ("_buffer", "_cr_pending", "_data", "_event", "_retry", "last_id",
+                 "max_line_bytes")
+
+    def __init__(self, max_line_bytes: int = _MAX_DEFAULT) -> None:
+        self.max_line_bytes = max_line_bytes
+        self._buffer = b""
+        self._cr_pending = False
+        self._data: list[bytes] = []
+        self._event: str | None = None
+        self._retry: int | None = None
+        self.last_id: str | None = None
+
+    def feed(self, data: bytes) -> list[ServerSentEvent]:
+        if self._cr_pending:
+            self._cr_pending = False
+            if data[:1] == b"\n":
+                data = data[1:]
+        if b"\r" in data:
+            self._cr_pending = data.endswith(b"\r")
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if self._buffer:
+            data = self._buffer + data
+        lines = data.split(b"\n")
+        self._buffer = lines.pop()
+        if len(self._buffer) > self.max_line_bytes:
+            self._too_long(len(self._buffer))
+        events: list[ServerSentEvent] = []
+        for line in lines:
+            if not line:
+                if self._data:
+                    events.append(self._dispatch())
+                else:
+                    self._event = None
+            elif line[0] != 58:  # b":" starts a comment
+                self._field(line)
+        return events
+
+    def close(self) -> bool:
+        """End of body. Returns True when an unterminated event was pending (and dropped)."""
+        leftover = bool(self._buffer.strip()) or bool(self._data)
+        self._buffer, self._data = b"", []
+        return leftover
+
+    def _field(self, line: bytes) -> None:
+        if len(line) > self.max_line_bytes:
+            self._too_long(len(line))
+        name, colon, value = line.partition(b":")
+        if colon and value[:1] == b" ":
+            value = value[1:]
+        if name == b"data":
+            self._data.append(value)
+        elif name == b"event":
+            self._event = self._text(value)
+        elif name == b"id":
+            if b"\0" not in value:
+                self.last_id = self._text(value)
+        elif name == b"retry" and value.isdigit():
+            self._retry = int(value)
+
+    def _dispatch(self) -> ServerSentEvent:
+        raw = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
+        event = ServerSentEvent(self._text(raw), self._event or "message", self.last_id,
+                                self._retry)
+        self._data, self._event = [], None
+        return event
+
+    @staticmethod
+    def _text(raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError(
+                f"Server-sent event is not valid UTF-8: {raw[:200]!r}",
+                hint="The server's stream is corrupted or not an SSE stream.",
+            ) from None
+
+    def _too_long(self, size: int) -> None:
+        raise ProtocolError(
+            f"SSE line longer than {self.max_line_bytes} bytes (saw {size})",
+            hint="Raise max_line_bytes if the server really sends lines this long.",
+        )
