@@ -209,7 +209,9 @@ class EmbeddedServer:
         params.pooling_type = xllamacpp.llama_pooling_type.LLAMA_POOLING_TYPE_MEAN
         # The ChatML markers are plain text for this base model, so the end of
         # a turn is a stop string, and n_predict caps clients that replace it.
-        params.antiprompt = [_STOP_MARKER]
+        # "<|im_start|>" also stops the rare answer that skips "<|im_end|>" and
+        # starts inventing the next turn.
+        params.antiprompt = [_STOP_MARKER, "<|im_start|>"]
         params.n_predict = self.n_predict
         params.chat_template = chat_template(reasoning=self.reasoning)
         params.use_jinja = True

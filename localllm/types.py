@@ -178,4 +178,4 @@ class Message:
         return cls("tool", content, tool_call_id=tool_call_id, name=name)
 
 
-MessageLike = Union[Message, Mapping[str, Any]]
+MessageLike = Union[Message, Mapping[str, Any]]  # noqa: UP007 (runtime alias, py3.10)

@@ -105,6 +105,7 @@ class StreamParser:
 
     __slots__ = ("_decoder", "_next_index", "done", "where")
 
+
     def __init__(self, max_line_bytes: int, where: dict[str, Any]) -> None:
         self._decoder = NDJSONDecoder(max_line_bytes)
         self._next_index = 0
@@ -145,7 +146,7 @@ class StreamParser:
             self.done = True
             prompt_n, eval_n = obj.get("prompt_eval_count") or 0, obj.get("eval_count") or 0
             finish = obj.get("done_reason") or "stop"
-            if fragments and finish == "stop":
+            if self._next_index and finish == "stop":
                 finish = "tool_calls"
             return Delta(content=content, reasoning=reasoning, tool_calls=fragments,
                          usage=Usage(prompt_n, eval_n, prompt_n + eval_n),

@@ -174,8 +174,7 @@ def _read_bounded(stream: _Stream, timeout: float | None) -> bytes:
 
 
 def _reason(exc: BaseException) -> str:
-    """The root cause without the request repr (which may carry headers)."""
-    while exc.__context__ is not None and not isinstance(exc, OSError):
-        exc = exc.__context__
-    text = str(exc)
-    return text.split(": ", 1)[-1][:200] if text else type(exc).__name__
+    """The root cause ("[Errno 111] Connection refused") without request details."""
+    inner = exc.args[0] if exc.args else exc
+    text = str(getattr(inner, "reason", inner))
+    return text.rsplit(": ", 1)[-1].strip("')\"")[:200] or type(exc).__name__

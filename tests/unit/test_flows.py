@@ -1,0 +1,182 @@
+"""The chat flow driven by a scripted in-memory transport: retry, failover, timeout and
+fallback decisions, checked without sockets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from localllm._base import BaseClient
+from localllm._io import Close, Emit, HttpResponse, Open, Read, ReadTimedOut, Send, Sleep
+from localllm.errors import (
+    AuthenticationError,
+    ConnectionFailed,
+    FirstTokenTimeout,
+    IdleTimeout,
+    ServerError,
+    StreamInterrupted,
+)
+from localllm.types import Timeouts
+
+SSE = {"Content-Type": "text/event-stream"}
+NDJSON = {"Content-Type": "application/x-ndjson"}
+
+
+def sse_text(*words: str, finish: bool = True) -> list[bytes]:
+    out = [b'data: {"choices":[{"delta":{"content":"%s"}}]}\n\n' % w.encode() for w in words]
+    if finish:
+        out.append(b'data: {"choices":[{"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')
+    return out
+
+
+class Script:
+    """Answers each Open with the next scripted item: an HttpResponse plus body chunks, or an
+    exception. Reads pop chunks; an exception object among the chunks is raised."""
+
+    def __init__(self, *items: Any) -> None:
+        self.items = list(items)
+        self.log: list[Any] = []
+        self.chunks: list[Any] = []
+
+    def handle(self, cmd: Any) -> Any:
+        self.log.append(cmd)
+        if isinstance(cmd, (Open, Send)):
+            item = self.items.pop(0)
+            if isinstance(item, Exception):
+                raise item
+            resp, self.chunks = item[0], list(item[1])
+            return resp
+        if isinstance(cmd, Read):
+            if not self.chunks:
+                return b""
+            chunk = self.chunks.pop(0)
+            if isinstance(chunk, Exception):
+                raise chunk
+            return chunk
+        return None
+
+    @property
+    def opens(self) -> list[str]:
+        return [c.request.url for c in self.log if isinstance(c, Open)]
+
+    @property
+    def sleeps(self) -> list[float]:
+        return [c.seconds for c in self.log if isinstance(c, Sleep)]
+
+
+def run(flow: Any, handle: Callable[[Any], Any]) -> list[str]:
+    """A minimal driver: collects emitted content."""
+    out: list[str] = []
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            cmd = flow.throw(error) if error else flow.send(value)
+        except StopIteration:
+            return out
+        value = error = None
+        if isinstance(cmd, Emit):
+            out += [d.content for d in cmd.deltas]
+            continue
+        try:
+            value = handle(cmd)
+        except Exception as exc:
+            error = exc
+
+
+def client(urls: Any = "http://a", **kw: Any) -> BaseClient:
+    kw.setdefault("backend", "openai")
+    kw.setdefault("timeout", Timeouts(connect=1, first_token=5, idle=2))
+    kw.setdefault("max_retries", 2)
+    return BaseClient(urls, api_key="sk-secret", **kw)
+
+
+def chat(c: BaseClient, script: Script) -> list[str]:
+    call = c.chat_call("hi", "m", None, None, None, None, None, None, None, {})
+    return run(c.chat_flow(call), script.handle)
+
+
+def test_503_with_retry_after_is_retried_then_succeeds() -> None:
+    script = Script((HttpResponse(503, {"Retry-After": "1.5"}, b'{"error":"loading"}'), []),
+                    (HttpResponse(200, SSE), sse_text("ok")))
+    assert chat(client(), script) == ["ok", ""]
+    assert script.sleeps == [1.5] and len(script.opens) == 2
+
+
+def test_401_is_not_retried_and_key_is_not_in_message() -> None:
+    script = Script((HttpResponse(401, {}, b'{"error":"bad key"}'), []))
+    with pytest.raises(AuthenticationError) as info:
+        chat(client(), script)
+    assert len(script.opens) == 1 and "sk-secret" not in str(info.value)
+    assert "sk-secret" not in repr(client())
+
+
+def test_no_retry_after_output_started() -> None:
+    script = Script((HttpResponse(200, SSE), [*sse_text("a", finish=False),
+                                              ConnectionFailed("reset")]),
+                    (HttpResponse(200, SSE), sse_text("b")))
+    with pytest.raises(StreamInterrupted) as info:
+        chat(client(), script)
+    assert len(script.opens) == 1
+    assert info.value.partial is not None and info.value.partial.content == "a"
+
+
+def test_reset_before_first_delta_is_retried() -> None:
+    script = Script((HttpResponse(200, SSE), [ConnectionFailed("reset")]),
+                    (HttpResponse(200, SSE), sse_text("b")))
+    assert chat(client(), script) == ["b", ""]
+    assert len(script.opens) == 2
+
+
+def test_failover_to_next_endpoint_and_it_stays_preferred() -> None:
+    c = client(["http://a", "http://b"])
+    script = Script(ConnectionFailed("refused"), (HttpResponse(200, SSE), sse_text("x")))
+    assert chat(c, script) == ["x", ""]
+    assert script.opens == ["http://a/v1/chat/completions", "http://b/v1/chat/completions"]
+    assert script.sleeps == []  # moving to another endpoint does not wait
+    script = Script((HttpResponse(200, SSE), sse_text("y")))
+    chat(c, script)
+    assert script.opens == ["http://b/v1/chat/completions"]
+
+
+def test_first_token_and_idle_timeouts_are_named_and_not_retried() -> None:
+    script = Script((HttpResponse(200, SSE), [b": ping\n\n", ReadTimedOut()]))
+    with pytest.raises(FirstTokenTimeout):
+        chat(client(), script)
+    assert len(script.opens) == 1
+    script = Script((HttpResponse(200, SSE), [*sse_text("a", finish=False), ReadTimedOut()]))
+    with pytest.raises(IdleTimeout):
+        chat(client(), script)
+    reads = [c.timeout for c in script.log if isinstance(c, Read)]
+    assert reads[0] <= 5 and reads[-1] == 2  # first-token budget, then the idle limit
+
+
+def test_stream_is_drained_and_closed_for_reuse() -> None:
+    script = Script((HttpResponse(200, SSE), sse_text("a")))
+    chat(client(), script)
+    closes = [c for c in script.log if isinstance(c, Close)]
+    assert closes == [Close(reuse=True)]
+
+
+def test_generate_fallback_only_on_go_404_page_not_found() -> None:
+    c = client(backend="ollama")
+    done = b'{"response":"","done":true,"done_reason":"stop"}\n'
+    script = Script((HttpResponse(404, {}, b"404 page not found"), []),
+                    (HttpResponse(200, NDJSON), [b'{"response":"hi","done":false}\n', done]))
+    assert chat(c, script) == ["hi", ""]
+    assert script.opens == ["http://a/api/chat", "http://a/api/generate"]
+    # any other error does NOT switch endpoints
+    c = client(backend="ollama", max_retries=0)
+    script = Script((HttpResponse(500, {}, b'{"error":"llama runner crashed"}'), []))
+    with pytest.raises(ServerError):
+        chat(c, script)
+    assert script.opens == ["http://a/api/chat"]
+
+
+def test_retries_are_bounded() -> None:
+    script = Script(*[ConnectionFailed("refused")] * 5)
+    with pytest.raises(ConnectionFailed):
+        chat(client(max_retries=2), script)
+    assert len(script.opens) == 3 and len(script.sleeps) == 2
