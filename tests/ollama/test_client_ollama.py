@@ -3,19 +3,25 @@ wire format (tests/ollama/fake_ollama.py), since no Ollama binary can be install
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
 
+from localllm import Timeouts
 from localllm.errors import (
     BadRequest,
+    FirstTokenTimeout,
+    IdleTimeout,
     ModelNotFound,
+    ProtocolError,
     ServerError,
     StreamInterrupted,
 )
 from tests.helpers import EitherClient
 from tests.ollama.fake_ollama import (
     FakeOllama,
+    Reply,
     error_mid_stream,
     http_error,
     thinking_reply,
@@ -158,3 +164,51 @@ def test_keep_alive_connection_is_reused(fake_ollama: FakeOllama) -> None:
         if mode == "sync":  # async opens one session per asyncio.run() loop by design
             assert fake_ollama.connections - before == 1
         c.close()
+
+
+def _chunk(text: str) -> dict:
+    return {"model": MODEL, "message": {"role": "assistant", "content": text}, "done": False}
+
+
+DONE = {"model": MODEL, "message": {"role": "assistant", "content": ""}, "done": True,
+        "done_reason": "stop", "eval_count": 1}
+
+
+def test_malformed_line_is_a_protocol_error_not_skipped(client: EitherClient,
+                                                        fake_ollama: FakeOllama) -> None:
+    fake_ollama.enqueue(Reply(raw=[_chunk("a"), b"{this is not json}\n", _chunk("b"), DONE]))
+    with pytest.raises(ProtocolError, match="Malformed JSON") as info:
+        client.chat("hi", model=MODEL)
+    assert info.value.url == fake_ollama.url
+
+
+def test_first_token_and_idle_timeouts_are_separate(fake_ollama: FakeOllama) -> None:
+    """Slow model load (first token) and a stalled stream (idle) have their own limits."""
+    for mode in ("sync", "async"):
+        c = EitherClient(mode, fake_ollama.url, timeout=Timeouts(connect=2, first_token=0.5,
+                                                                  idle=5))
+        fake_ollama.enqueue(Reply(raw=[1.5, _chunk("late"), DONE]))
+        started = time.monotonic()
+        with pytest.raises(FirstTokenTimeout):
+            c.chat("hi", model=MODEL)
+        assert time.monotonic() - started < 1.5
+        c.close()
+        c = EitherClient(mode, fake_ollama.url, timeout=Timeouts(connect=2, first_token=5,
+                                                                  idle=0.4))
+        fake_ollama.enqueue(Reply(raw=[_chunk("fast"), 1.5, _chunk("stalled"), DONE]))
+        started = time.monotonic()
+        with pytest.raises(IdleTimeout):
+            c.chat("hi", model=MODEL)
+        assert time.monotonic() - started < 1.4
+        # a slow-but-steady stream within both limits completes
+        fake_ollama.enqueue(Reply(raw=[0.2, _chunk("a"), 0.2, _chunk("b"), 0.2, DONE]))
+        assert c.chat("hi", model=MODEL).content == "ab"
+        c.close()
+
+
+def test_oversized_line_is_a_protocol_error(fake_ollama: FakeOllama) -> None:
+    c = EitherClient("sync", fake_ollama.url, max_line_bytes=64 * 1024)
+    fake_ollama.enqueue(Reply(raw=[_chunk("x" * 200_000), DONE]))
+    with pytest.raises(ProtocolError, match="longer than"):
+        c.chat("hi", model=MODEL)
+    c.close()
