@@ -187,7 +187,7 @@ class BaseClient:
         match = match or listed[0]
         resp: HttpResponse = yield Send(HttpRequest("GET", openai.server_root(endpoint) + "/props"),
                                         self.timeouts.connect, self._read_limit)
-        props = openai.parse_props(probe.json_body(resp)) if probe.json_body(resp) is not None else {}
+        props = openai.parse_props(probe.json_body(resp))
         return ModelInfo(
             name=model, backend=openai.NAME,
             context_window=props.get("context_window") or match.context_window,

@@ -29,7 +29,8 @@ class _Common:
                                 max_retries=max_retries, max_line_bytes=max_line_bytes)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._base.endpoints_repr!r}, backend={self._base.backend!r})"
+        base = self._base
+        return f"{type(self).__name__}({base.endpoints_repr!r}, backend={base.backend!r})"
 
     @property
     def timeouts(self) -> Timeouts:

@@ -136,7 +136,8 @@ class ModelNotFound(LocalLLMError):
     def set_available(self, names: Any) -> None:
         self.available = tuple(names)
         if self.available:
-            self.message = self.message.rstrip(".") + f". Available models: {', '.join(self.available)}."
+            names = ", ".join(self.available)
+            self.message = self.message.rstrip(".") + f". Available models: {names}."
             self.args = (self._render(),)
 
     def _fields(self) -> dict[str, Any]:

@@ -145,6 +145,7 @@ class EmbeddedServer:
         cache_prompt: bool = True,
         alias: str = DEFAULT_ALIAS,
         startup_timeout: float = 120.0,
+        verbose: bool | None = None,
     ) -> None:
         # The constructor arguments, so shared_server() can detect a clash.
         self._settings: dict[str, Any] = {k: v for k, v in locals().items() if k != "self"}
@@ -158,6 +159,9 @@ class EmbeddedServer:
         self.cache_prompt = cache_prompt
         self.alias = alias
         self.startup_timeout = startup_timeout
+        # llama.cpp logs every slot event to stderr; quiet unless asked for.
+        self.verbose = (os.environ.get("LOCALLLM_SERVER_VERBOSE", "") not in ("", "0")
+                        if verbose is None else verbose)
         self._requested_port = port
         self._port: int | None = None
         self._server: Any = None
@@ -217,6 +221,7 @@ class EmbeddedServer:
         params.chat_template = chat_template(reasoning=self.reasoning)
         params.use_jinja = True
         params.cache_prompt = self.cache_prompt
+        params.verbosity = 3 if self.verbose else 0
         # The think template forces "<think>" open; any format but NONE (here
         # DEEPSEEK) makes the server split it off as reasoning_content.
         fmt = xllamacpp.common_reasoning_format

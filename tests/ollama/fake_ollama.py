@@ -48,8 +48,9 @@ DEFAULT_MODELS: dict[str, dict[str, Any]] = {a[0]: model_entry(*a) for a in [
 class Reply:
     """One scripted answer. ``events``: ("content"|"thinking", str), ("tool_calls", list),
     ("error", message), ("done", done_reason). ``error`` set → plain HTTP error response.
-    ``raw`` → these objects are streamed verbatim (bytes as-is; a float pauses that many s). ``abort`` → drop the connection instead of
-    sending the terminating chunk. ``stats`` overrides fields of the final (done) object."""
+    ``raw`` → these objects are streamed verbatim (bytes as-is; a float pauses that many s).
+    ``abort`` → drop the connection instead of sending the terminating chunk. ``stats``
+    overrides fields of the final (done) object."""
 
     events: list[tuple[str, Any]] = field(default_factory=list)
     status: int = 200

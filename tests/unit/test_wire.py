@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from localllm.errors import ProtocolError
-from localllm.wire import NDJSONDecoder, SSEDecoder, ServerSentEvent
+from localllm.wire import NDJSONDecoder, ServerSentEvent, SSEDecoder
 
 
 def split_at(data: bytes, cuts: list[int]) -> list[bytes]:
