@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._flows import Flow, chat_flow
-from ._io import HttpRequest, HttpResponse, Send
+from ._io import HttpRequest, HttpResponse, Sleep, send
+from ._retry import AttemptPlan
 from .errors import LocalLLMError, ProtocolError
 from .messages import to_messages
 from .protocols import ollama, openai, probe
@@ -122,7 +123,7 @@ class BaseClient:
 
     # -- simple request/response flows ---------------------------------------------------------
     def _json_flow(self, request: HttpRequest, where: dict[str, Any]) -> Flow:
-        resp: HttpResponse = yield Send(request, self.timeouts.connect, self._read_limit)
+        resp: HttpResponse = yield from send(request, self.timeouts.connect, self._read_limit)
         if not resp.ok:
             raise from_response(resp.status, resp.body, resp.headers, **where)
         try:
@@ -133,18 +134,16 @@ class BaseClient:
                                 status=resp.status, **where) from None
 
     def _first_working(self, step: Any) -> Flow:
-        """Run ``step(endpoint, backend)`` on each endpoint until one answers."""
-        last: LocalLLMError | None = None
-        for endpoint in self.endpoints[self.preferred:] + self.endpoints[:self.preferred]:
+        """Run ``step(endpoint, backend)`` with the same retry and failover rules as chat."""
+        plan = AttemptPlan(self.endpoints, self.preferred, self.max_retries)
+        for attempt in plan:
+            if attempt.delay:
+                yield Sleep(attempt.delay)
             try:
-                backend = yield from self.backend_flow(endpoint)
-                return (yield from step(endpoint, backend))
+                backend = yield from self.backend_flow(attempt.endpoint)
+                return (yield from step(attempt.endpoint, backend))
             except LocalLLMError as exc:
-                if not exc.retryable:
-                    raise exc.fill(url=endpoint) from None
-                last = exc.fill(url=endpoint)
-        assert last is not None
-        raise last
+                plan.failed(attempt.endpoint, exc.fill(url=attempt.endpoint))
 
     def models_flow(self, endpoint: str | None = None) -> Flow:
         def step(endpoint: str, backend: str) -> Flow:
@@ -185,8 +184,9 @@ class BaseClient:
             error.set_available(m.name for m in listed)
             raise error
         match = match or listed[0]
-        resp: HttpResponse = yield Send(HttpRequest("GET", openai.server_root(endpoint) + "/props"),
-                                        self.timeouts.connect, self._read_limit)
+        resp: HttpResponse = yield from send(
+            HttpRequest("GET", openai.server_root(endpoint) + "/props"), self.timeouts.connect,
+            self._read_limit)
         props = openai.parse_props(probe.json_body(resp))
         return ModelInfo(
             name=model, backend=openai.NAME,

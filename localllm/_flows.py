@@ -34,17 +34,24 @@ _DRAIN_TIMEOUT = 1.0  # after done/[DONE]: wait this long for the body's end, th
 class _Clock:
     """Per-call deadlines: first output, idle gap, and total."""
 
-    __slots__ = ("first_deadline", "idle", "total_deadline")
+    __slots__ = ("first_deadline", "first_token", "idle", "total_deadline")
 
     def __init__(self, timeouts: Any) -> None:
-        now = time.monotonic()
-        self.first_deadline = now + timeouts.first_token if timeouts.first_token else None
-        self.total_deadline = now + timeouts.total if timeouts.total else None
+        self.total_deadline = time.monotonic() + timeouts.total if timeouts.total else None
         self.idle = timeouts.idle
+        self.first_token = timeouts.first_token
+        self.first_deadline: float | None = None
+        self.new_attempt()
+
+    def new_attempt(self) -> None:
+        """Each attempt gets the whole first-token budget; ``total`` spans all of them."""
+        if self.first_token:
+            self.first_deadline = time.monotonic() + self.first_token
 
     def wait(self, got_output: bool) -> tuple[float | None, type[LocalLLMError]]:
         """How long the next read may wait, and which error it is if it runs out."""
-        limit, kind = (self.idle, IdleTimeout) if got_output else (None, FirstTokenTimeout)
+        kind: type[LocalLLMError] = IdleTimeout if got_output else FirstTokenTimeout
+        limit = self.idle if got_output else None
         now = time.monotonic()
         if not got_output and self.first_deadline is not None:
             limit = self.first_deadline - now
@@ -55,7 +62,7 @@ class _Clock:
         return limit, kind
 
 
-def _timeout_error(kind: type[LocalLLMError], timeouts: Any, acc: Accumulator) -> LocalLLMError:
+def _timeout_error(kind: type[LocalLLMError], timeouts: Any) -> LocalLLMError:
     if kind is FirstTokenTimeout:
         return FirstTokenTimeout(
             f"No output within first_token={timeouts.first_token}s",
@@ -79,6 +86,7 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
         endpoint = attempt.endpoint
         where: dict[str, Any] = {"url": endpoint, "model": call.model}
         acc = Accumulator()
+        clock.new_attempt()
         try:
             backend = yield from client.backend_flow(endpoint)
             where["backend"] = backend
@@ -87,11 +95,11 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
             while True:
                 limit, kind = clock.wait(got_output)
                 if limit is not None and limit <= 0:
-                    raise _timeout_error(kind, client.timeouts, acc)
+                    raise _timeout_error(kind, client.timeouts)
                 try:
                     chunk = yield Read(limit)
                 except ReadTimedOut:
-                    raise _timeout_error(kind, client.timeouts, acc) from None
+                    raise _timeout_error(kind, client.timeouts) from None
                 except ConnectionFailed as exc:
                     if emitted:
                         raise _interrupted(acc, f"Connection lost mid-stream: {exc.message}",
@@ -122,6 +130,8 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
         except LocalLLMError as exc:
             exc.fill(**where)
             if emitted:
+                if exc.partial is None:  # e.g. IdleTimeout or an error record mid-stream
+                    exc.partial = acc.result(strict=False)
                 raise
             plan.failed(endpoint, exc)
 
@@ -158,7 +168,7 @@ def _open(client: BaseClient, endpoint: str, backend: str, call: ChatCall, clock
         try:
             resp: HttpResponse = yield Open(request, timeouts.connect, limit)
         except ReadTimedOut:
-            raise _timeout_error(kind, timeouts, Accumulator()) from None
+            raise _timeout_error(kind, timeouts) from None
         if resp.ok:
             break
         if backend == ollama.NAME and ollama.is_chat_missing(resp.status, resp.body) \

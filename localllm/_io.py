@@ -6,10 +6,11 @@ transports carry them out. That keeps every decision out of the I/O layer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import Timeout
 from .types import Delta
 
 
@@ -83,3 +84,14 @@ class ReadTimedOut(Exception):
 
 
 MAX_ERROR_BODY = 1024 * 1024
+
+
+def send(request: HttpRequest, connect: float | None, read: float | None
+         ) -> Generator[Send, HttpResponse, HttpResponse]:
+    """Flow step: one request/response exchange, with a named timeout error."""
+    try:
+        return (yield Send(request, connect, read))
+    except ReadTimedOut:
+        raise Timeout(f"No answer to {request.method} {request.url} within {read}s",
+                      url=request.url, hint="The server is busy or stuck; raise "
+                      "Timeouts(first_token=...) if it is just slow.") from None

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from .errors import ProtocolError
-from .types import ChatResult, Delta, ToolCall, ToolCallFragment, Usage
+from .types import ChatResult, Delta, Timings, ToolCall, ToolCallFragment, Usage
 
 
 def new_call_id() -> str:
@@ -34,7 +34,7 @@ class Accumulator:
         self._calls: list[_PendingCall] = []
         self._by_index: dict[int, _PendingCall] = {}
         self.usage: Usage | None = None
-        self.timings = None
+        self.timings: Timings | None = None
         self.finish_reason: str | None = None
         self.model: str | None = None
         self.outputs = 0

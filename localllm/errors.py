@@ -18,6 +18,8 @@ class LocalLLMError(Exception):
     """Base of every error this library raises."""
 
     retryable = False
+    #: What arrived before a mid-stream failure (a ``ChatResult``); None before output.
+    partial: ChatResult | None = None
 
     def __init__(
         self,
@@ -170,8 +172,8 @@ class StreamInterrupted(LocalLLMError):
     """The stream ended before the server said it was complete; ``partial`` has what came."""
 
     def __init__(self, message: str, *, partial: ChatResult | None = None, **kw: Any) -> None:
-        self.partial = partial
         super().__init__(message, **kw)
+        self.partial = partial
 
     def _fields(self) -> dict[str, Any]:
         return {**super()._fields(), "partial": self.partial}

@@ -101,6 +101,17 @@ def classify(status: int | None, message: str, kind: str = "", fields: Mapping[s
         "returned as a complete answer."), **kw)
 
 
+def number(value: Any) -> Any:
+    """A JSON number, or None for anything else (bools and strings included)."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def unexpected_shape(text: str, where: Mapping[str, Any]) -> ProtocolError:
+    return ProtocolError(f"Stream record has an unexpected shape: {text[:200]!r}", body=text,
+                         hint="The server's stream does not match its protocol; check the "
+                         "backend setting and the server version.", **where)
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) else None
 

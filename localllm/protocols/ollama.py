@@ -10,7 +10,7 @@ from ..accumulate import new_call_id
 from ..errors import ProtocolError
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
 from ..wire.ndjson import NDJSONDecoder
-from ._errors import classify, error_message
+from ._errors import classify, error_message, number, unexpected_shape
 from ._request import ChatCall, schema_of
 
 NAME = "ollama"
@@ -88,11 +88,12 @@ def generate_body(call: ChatCall) -> dict[str, Any]:
 
 def _timings(obj: Mapping[str, Any]) -> Timings:
     def ms(key: str) -> float | None:
-        value = obj.get(key)
-        return value / _NS if isinstance(value, (int, float)) else None
+        value = number(obj.get(key))
+        return value / _NS if value is not None else None
 
-    return Timings(prompt_n=obj.get("prompt_eval_count"), prompt_ms=ms("prompt_eval_duration"),
-                   predicted_n=obj.get("eval_count"), predicted_ms=ms("eval_duration"),
+    return Timings(prompt_n=number(obj.get("prompt_eval_count")),
+                   prompt_ms=ms("prompt_eval_duration"),
+                   predicted_n=number(obj.get("eval_count")), predicted_ms=ms("eval_duration"),
                    load_ms=ms("load_duration"), total_ms=ms("total_duration"))
 
 
@@ -115,7 +116,10 @@ class StreamParser:
     def feed(self, data: bytes) -> list[Delta]:
         out = []
         for obj in self._decoder.feed(data):
-            delta = self._delta(obj)
+            try:
+                delta = self._delta(obj)
+            except (AttributeError, TypeError, KeyError, ValueError):
+                raise unexpected_shape(json.dumps(obj), self.where) from None
             if delta is not None:
                 out.append(delta)
         return out
@@ -139,12 +143,15 @@ class StreamParser:
             content = msg.get("content") or ""
             reasoning = msg.get("thinking") or ""
             calls = msg.get("tool_calls")
+        if not (isinstance(content, str) and isinstance(reasoning, str)):
+            raise TypeError("content and thinking must be strings")
         fragments = self._fragments(calls) if calls else ()
         if obj.get("done"):
             if obj.get("done_reason") in ("load", "unload"):
                 return None
             self.done = True
-            prompt_n, eval_n = obj.get("prompt_eval_count") or 0, obj.get("eval_count") or 0
+            prompt_n = number(obj.get("prompt_eval_count")) or 0
+            eval_n = number(obj.get("eval_count")) or 0
             finish = obj.get("done_reason") or "stop"
             if self._next_index and finish == "stop":
                 finish = "tool_calls"
@@ -160,6 +167,8 @@ class StreamParser:
         for call in calls:
             fn = call.get("function") or {}
             args = fn.get("arguments") or {}
+            if not isinstance(fn.get("name"), str):
+                raise TypeError("tool call without a name")
             out.append(ToolCallFragment(
                 index=self._next_index, id=call.get("id") or new_call_id(), name=fn.get("name"),
                 arguments=args if isinstance(args, str) else json.dumps(args)))

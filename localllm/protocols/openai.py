@@ -10,7 +10,7 @@ from ..errors import ProtocolError
 from ..messages import image_url
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
 from ..wire.sse import SSEDecoder
-from ._errors import classify, error_message
+from ._errors import classify, error_message, number, unexpected_shape
 from ._request import ChatCall
 
 NAME = "openai"
@@ -67,8 +67,9 @@ def chat_body(call: ChatCall) -> dict[str, Any]:
 
 
 def _timings(raw: Mapping[str, Any]) -> Timings:
-    return Timings(prompt_n=raw.get("prompt_n"), prompt_ms=raw.get("prompt_ms"),
-                   predicted_n=raw.get("predicted_n"), predicted_ms=raw.get("predicted_ms"))
+    return Timings(prompt_n=number(raw.get("prompt_n")), prompt_ms=number(raw.get("prompt_ms")),
+                   predicted_n=number(raw.get("predicted_n")),
+                   predicted_ms=number(raw.get("predicted_ms")))
 
 
 def _fragments(raw: list[Mapping[str, Any]]) -> tuple[ToolCallFragment, ...]:
@@ -78,8 +79,11 @@ def _fragments(raw: list[Mapping[str, Any]]) -> tuple[ToolCallFragment, ...]:
         args = fn.get("arguments") or ""
         if not isinstance(args, str):  # some servers send an object: normalise to text
             args = json.dumps(args)
-        out.append(ToolCallFragment(index=tc.get("index", pos), id=tc.get("id") or None,
-                                    name=fn.get("name") or None, arguments=args))
+        index, call_id, name = tc.get("index", pos), tc.get("id") or None, fn.get("name") or None
+        if not isinstance(index, int) or not isinstance(call_id, (str, type(None))) \
+                or not isinstance(name, (str, type(None))):
+            raise TypeError("malformed tool call fragment")
+        out.append(ToolCallFragment(index=index, id=call_id, name=name, arguments=args))
     return tuple(out)
 
 
@@ -96,6 +100,8 @@ def chunk_to_delta(obj: Mapping[str, Any]) -> Delta | None:
         delta = choice.get("delta") or choice.get("message") or {}
         content = delta.get("content") or ""
         reasoning = delta.get("reasoning_content") or delta.get("reasoning") or ""
+        if not (isinstance(content, str) and isinstance(reasoning, str)):
+            raise TypeError("content and reasoning must be strings")
         if delta.get("tool_calls"):
             fragments = _fragments(delta["tool_calls"])
         finish = choice.get("finish_reason")
@@ -103,8 +109,9 @@ def chunk_to_delta(obj: Mapping[str, Any]) -> Delta | None:
         return None
     return Delta(
         content=content, reasoning=reasoning, tool_calls=fragments,
-        usage=Usage(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
-                    usage.get("total_tokens", 0)) if usage else None,
+        usage=Usage(number(usage.get("prompt_tokens")) or 0,
+                    number(usage.get("completion_tokens")) or 0,
+                    number(usage.get("total_tokens")) or 0) if usage else None,
         timings=_timings(timings) if timings else None,
         finish_reason=finish, model=obj.get("model") if finish else None)
 
@@ -139,7 +146,10 @@ class StreamParser:
             if "error" in obj or event.event == "error":
                 message, kind, fields = error_message(obj)
                 raise classify(200, message, kind, fields, body=text, **self.where)
-            delta = chunk_to_delta(obj)
+            try:
+                delta = chunk_to_delta(obj)
+            except (AttributeError, TypeError, KeyError, ValueError):
+                raise unexpected_shape(text, self.where) from None
             if delta is not None:
                 if delta.finish_reason:
                     self.finished = True

@@ -9,7 +9,7 @@ import json
 from collections.abc import Generator
 from typing import Any
 
-from .._io import HttpRequest, HttpResponse, Send
+from .._io import HttpRequest, HttpResponse, Send, send
 from ..errors import ProtocolError
 from . import ollama, openai
 
@@ -40,10 +40,10 @@ def detect(base: str, connect: float | None, read: float | None
     """Ollama first (it also serves ``/v1``, but its native API is richer), then OpenAI."""
     if base.rstrip("/").endswith("/v1"):
         return openai.NAME
-    resp = yield Send(HttpRequest("GET", base.rstrip("/") + "/api/version"), connect, read)
+    resp = yield from send(HttpRequest("GET", base.rstrip("/") + "/api/version"), connect, read)
     if looks_like_ollama(resp):
         return ollama.NAME
-    resp = yield Send(HttpRequest("GET", openai.api_root(base) + "/models"), connect, read)
+    resp = yield from send(HttpRequest("GET", openai.api_root(base) + "/models"), connect, read)
     if looks_like_openai(resp):
         return openai.NAME
     raise ProtocolError(

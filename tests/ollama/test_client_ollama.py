@@ -197,9 +197,10 @@ def test_first_token_and_idle_timeouts_are_separate(fake_ollama: FakeOllama) -> 
                                                                   idle=0.4))
         fake_ollama.enqueue(Reply(raw=[_chunk("fast"), 1.5, _chunk("stalled"), DONE]))
         started = time.monotonic()
-        with pytest.raises(IdleTimeout):
+        with pytest.raises(IdleTimeout) as info:
             c.chat("hi", model=MODEL)
         assert time.monotonic() - started < 1.4
+        assert info.value.partial is not None and info.value.partial.content == "fast"
         # a slow-but-steady stream within both limits completes
         fake_ollama.enqueue(Reply(raw=[0.2, _chunk("a"), 0.2, _chunk("b"), 0.2, DONE]))
         assert c.chat("hi", model=MODEL).content == "ab"

@@ -231,3 +231,16 @@ def test_bad_messages_raise_clear_errors() -> None:
         to_messages([{"role": "robot", "content": "x"}])
     with pytest.raises(ValueError, match="empty"):
         to_messages([])
+
+
+def test_errors_pickle_and_keep_their_fields() -> None:
+    import pickle
+
+    error = ModelNotFound("Model 'x' not found", url="http://h", model="x", status=404,
+                          hint="pull it")
+    error.set_available(["a", "b"])
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is ModelNotFound and copy.available == ("a", "b")
+    assert str(copy) == str(error) and "Available models: a, b." in str(copy)
+    overflow = pickle.loads(pickle.dumps(ContextOverflow("too long", n_ctx=2048)))
+    assert overflow.n_ctx == 2048

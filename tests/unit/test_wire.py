@@ -150,3 +150,35 @@ def test_decoders_only_raise_typed_errors_on_arbitrary_bytes(data: bytes, cuts: 
             decoder.close()
         except ProtocolError:
             pass
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.sampled_from(["choices", "delta", "message", "content", "tool_calls",
+                                       "function", "index", "id", "name", "arguments", "usage",
+                                       "timings", "done", "error", "finish_reason", "thinking",
+                                       "response", "eval_count", "prompt_n"]),
+                      children, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(JSON_VALUES, min_size=1, max_size=4))
+def test_protocol_parsers_only_raise_typed_errors_on_odd_json(records: list[object]) -> None:
+    from localllm.accumulate import Accumulator
+    from localllm.errors import LocalLLMError
+    from localllm.protocols import ollama, openai
+
+    sse = b"".join(b"data: " + json.dumps(r).encode() + b"\n\n" for r in records)
+    nd = b"".join(json.dumps(r).encode() + b"\n" for r in records)
+    for parser, data in ((openai.StreamParser(1 << 20, {}), sse),
+                         (ollama.StreamParser(1 << 20, {}), nd)):
+        acc = Accumulator()
+        try:
+            for delta in parser.feed(data):
+                acc.add(delta)
+            parser.close()
+            acc.result(strict=False)
+        except LocalLLMError:
+            pass
