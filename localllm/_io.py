@@ -10,7 +10,7 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Timeout
+from .errors import LocalLLMError, ProtocolError, Timeout
 from .types import Delta
 
 
@@ -84,6 +84,29 @@ class ReadTimedOut(Exception):
 
 
 MAX_ERROR_BODY = 1024 * 1024
+
+
+def unreadable_http(detail: str, url: str | None = None) -> ProtocolError:
+    """An answer this client cannot read as HTTP: a non-HTTP banner (SSH, Redis…), a broken
+    head, or a body whose Content-Encoding does not decode. Not retried: asking again gets
+    the same answer."""
+    return ProtocolError(f"Unreadable HTTP answer: {detail.strip()[:120]!r}", url=url,
+                         hint="Another kind of service may listen on this port, or a proxy "
+                         "mangles the answer; check the base URL and port.")
+
+
+def detached(exc: BaseException) -> BaseException:
+    """A transport's typed error without the third-party exception it was raised from.
+
+    ``raise ... from None`` only hides the original in tracebacks; it stays reachable as
+    ``__context__``, and aiohttp's and requests' exceptions carry the request, with its
+    ``Authorization`` header. Each transport passes every error through here before
+    handing it to a flow.
+    """
+    if isinstance(exc, (LocalLLMError, ReadTimedOut)):
+        exc.__context__ = None
+        exc.__cause__ = None
+    return exc
 
 
 def send(request: HttpRequest, connect: float | None, read: float | None

@@ -21,31 +21,20 @@ class _PendingCall:
     arguments: list[str] = field(default_factory=list)
 
 
-class Accumulator:
-    """Merges tool-call fragments by ``index``; a new non-empty ``id`` on a used index
-    starts a new call (vLLM has been seen reusing indexes)."""
+class StreamTail:
+    """What a stream says once, near its end: usage, timings, finish reason, model.
 
-    __slots__ = ("_by_index", "_calls", "_content", "_reasoning", "finish_reason", "model",
-                 "outputs", "timings", "usage")
+    Shared by the core ``Accumulator`` and the adapters' chunk converters."""
+
+    __slots__ = ("finish_reason", "model", "timings", "usage")
 
     def __init__(self) -> None:
-        self._content: list[str] = []
-        self._reasoning: list[str] = []
-        self._calls: list[_PendingCall] = []
-        self._by_index: dict[int, _PendingCall] = {}
         self.usage: Usage | None = None
         self.timings: Timings | None = None
         self.finish_reason: str | None = None
         self.model: str | None = None
-        self.outputs = 0
 
-    def add(self, delta: Delta) -> None:
-        if delta.content:
-            self._content.append(delta.content)
-        if delta.reasoning:
-            self._reasoning.append(delta.reasoning)
-        for fragment in delta.tool_calls:
-            self._add_fragment(fragment)
+    def update(self, delta: Delta) -> None:
         if delta.usage is not None:
             self.usage = delta.usage
         if delta.timings is not None:
@@ -54,6 +43,29 @@ class Accumulator:
             self.finish_reason = delta.finish_reason
         if delta.model:
             self.model = delta.model
+
+
+class Accumulator(StreamTail):
+    """Merges tool-call fragments by ``index``; a new non-empty ``id`` on a used index
+    starts a new call (vLLM has been seen reusing indexes)."""
+
+    __slots__ = ("_by_index", "_calls", "_content", "_reasoning")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+        self._calls: list[_PendingCall] = []
+        self._by_index: dict[int, _PendingCall] = {}
+
+    def add(self, delta: Delta) -> None:
+        if delta.content:
+            self._content.append(delta.content)
+        if delta.reasoning:
+            self._reasoning.append(delta.reasoning)
+        for fragment in delta.tool_calls:
+            self._add_fragment(fragment)
+        self.update(delta)
 
     def _add_fragment(self, f: ToolCallFragment) -> None:
         call = self._by_index.get(f.index)
@@ -79,7 +91,8 @@ class Accumulator:
         return ChatResult(
             content=self.content,
             reasoning="".join(self._reasoning),
-            tool_calls=tuple(self._finish_call(c, strict) for c in self._calls),
+            tool_calls=tuple(self._finish_call(c, strict, self.finish_reason)
+                             for c in self._calls),
             usage=self.usage,
             timings=self.timings,
             finish_reason=self.finish_reason,
@@ -87,7 +100,7 @@ class Accumulator:
         )
 
     @staticmethod
-    def _finish_call(call: _PendingCall, strict: bool) -> ToolCall:
+    def _finish_call(call: _PendingCall, strict: bool, finish_reason: str | None) -> ToolCall:
         text = "".join(call.arguments).strip()
         if not call.id:
             call.id = new_call_id()  # assigned once, so repeated result() calls agree
@@ -98,11 +111,14 @@ class Accumulator:
         except ValueError:
             if not strict:
                 return ToolCall(call.id, call.name, {"_raw": text})
+            if finish_reason == "length":
+                hint = "Generation hit max_tokens inside the arguments; raise max_tokens."
+            else:
+                hint = ("The model produced invalid tool arguments; retry, or use "
+                        "tool_choice='required' so the server constrains the output.")
             raise ProtocolError(
                 f"Tool call {call.name!r} has arguments that are not a JSON object: {text[:200]!r}",
-                hint="The model produced invalid tool arguments; retry, or use "
-                "tool_choice='required' so the server constrains the output.",
-            ) from None
+                hint=hint) from None
         return ToolCall(call.id, call.name, args)
 
 

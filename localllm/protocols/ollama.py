@@ -43,6 +43,9 @@ def _options_and_top(call: ChatCall) -> tuple[dict[str, Any], dict[str, Any]]:
     for key, value in call.options.items():
         if key == "options" and isinstance(value, Mapping):
             options.update(value)
+        elif key == "reasoning":
+            if value is not None:
+                top["think"] = bool(value)
         elif key in _TOP_LEVEL:
             top[key] = value
         else:

@@ -14,6 +14,8 @@ from ._errors import classify, error_message, number, unexpected_shape
 from ._request import ChatCall
 
 NAME = "openai"
+# Options that only mean something to Ollama; sending them elsewhere can fail validation.
+OLLAMA_ONLY = frozenset({"keep_alive", "num_ctx", "think", "options"})
 
 
 def api_root(base: str) -> str:
@@ -62,7 +64,13 @@ def chat_body(call: ChatCall) -> dict[str, Any]:
         value = getattr(call, key)
         if value is not None:
             body[key] = value
-    body.update(call.options)
+    for key, value in call.options.items():
+        if key == "reasoning":
+            if value is not None:  # vLLM / llama.cpp templates read enable_thinking
+                kwargs = body.setdefault("chat_template_kwargs", {})
+                kwargs["enable_thinking"] = bool(value)
+        elif key not in OLLAMA_ONLY:
+            body[key] = value
     return body
 
 

@@ -13,8 +13,21 @@ from collections.abc import AsyncGenerator, AsyncIterator, Generator
 from typing import Any
 
 import aiohttp
+from aiohttp.http_exceptions import ContentEncodingError
 
-from .._io import MAX_ERROR_BODY, Close, Emit, HttpResponse, Open, Read, ReadTimedOut, Send, Sleep
+from .._io import (
+    MAX_ERROR_BODY,
+    Close,
+    Emit,
+    HttpResponse,
+    Open,
+    Read,
+    ReadTimedOut,
+    Send,
+    Sleep,
+    detached,
+    unreadable_http,
+)
 from ..errors import ConnectionFailed, ConnectTimeout
 from ..types import Delta
 
@@ -48,6 +61,11 @@ class _Stream:
                 return await self.response.content.readany()
         except asyncio.TimeoutError:
             raise ReadTimedOut() from None
+        except aiohttp.ClientPayloadError as exc:
+            if isinstance(exc.__cause__, ContentEncodingError):  # not a broken connection
+                raise unreadable_http(exc.__cause__.message) from None
+            raise ConnectionFailed(f"Connection broke while reading: {type(exc).__name__}",
+                                   hint="The server closed or reset the connection.") from None
         except (*_CONNECT_ERRORS, aiohttp.ClientError) as exc:
             raise ConnectionFailed(f"Connection broke while reading: {type(exc).__name__}",
                                    hint="The server closed or reset the connection.") from None
@@ -102,6 +120,8 @@ class AsyncTransport:
                                  url=req.url, hint="Is the server up and reachable?") from None
         except asyncio.TimeoutError:
             raise ReadTimedOut() from None
+        except aiohttp.ClientResponseError as exc:  # the answer is not parseable HTTP
+            raise unreadable_http(exc.message, req.url) from None
         except (*_CONNECT_ERRORS, aiohttp.ClientError) as exc:
             raise ConnectionFailed(f"Could not reach the server: {exc.__class__.__name__}: "
                                    f"{getattr(exc, 'strerror', None) or ''}".rstrip(": "),
@@ -165,7 +185,7 @@ class AsyncTransport:
                     if stream is not None:
                         stream.close(reuse=False)
                         stream = None
-                    error = exc
+                    error = detached(exc)
         finally:
             if stream is not None:
                 stream.close(reuse=False)
@@ -176,7 +196,6 @@ class AsyncTransport:
         async for _ in self.drive(flow, box):
             raise AssertionError("a request/response flow emitted deltas")
         return box[0]
-
 
 
 async def _read_bounded(stream: _Stream, timeout: float | None) -> bytes:

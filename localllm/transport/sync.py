@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 from collections.abc import Generator, Iterator
@@ -11,7 +12,19 @@ import requests
 import urllib3.exceptions as u3
 from requests.adapters import HTTPAdapter
 
-from .._io import MAX_ERROR_BODY, Close, Emit, HttpResponse, Open, Read, ReadTimedOut, Send, Sleep
+from .._io import (
+    MAX_ERROR_BODY,
+    Close,
+    Emit,
+    HttpResponse,
+    Open,
+    Read,
+    ReadTimedOut,
+    Send,
+    Sleep,
+    detached,
+    unreadable_http,
+)
 from ..errors import ConnectionFailed, ConnectTimeout
 from ..types import Delta
 
@@ -22,7 +35,7 @@ _READ_ERRORS = (u3.ProtocolError, u3.IncompleteRead, requests.exceptions.Chunked
 class _Stream:
     """An open streaming response and the socket whose timeout each read sets."""
 
-    __slots__ = ("_chunks", "_sock", "_timeout", "response")
+    __slots__ = ("_chunks", "_read", "_sock", "_timeout", "response")
 
     def __init__(self, response: requests.Response) -> None:
         self.response = response
@@ -30,10 +43,12 @@ class _Stream:
         conn = getattr(raw, "_connection", None) or getattr(raw, "connection", None)
         self._sock: socket.socket | None = getattr(conn, "sock", None)
         self._timeout: float | None = -1.0
-        if raw.chunked and raw.supports_chunked_reads():
-            self._chunks: Iterator[bytes] | None = raw.read_chunked(None, decode_content=True)
-        else:
-            self._chunks = None
+        self._chunks: Iterator[bytes] | None = None
+        self._read = getattr(raw, "read1", None) or raw.read  # recorders (vcrpy) lack read1
+        if hasattr(raw, "decode_content"):  # requests turns it off; gzip/deflate bodies
+            raw.decode_content = True  # without chunking must be decoded too
+        if getattr(raw, "chunked", False) and raw.supports_chunked_reads():
+            self._chunks = raw.read_chunked(None, decode_content=True)
 
     def read(self, timeout: float | None) -> bytes:
         if timeout != self._timeout and self._sock is not None:
@@ -42,9 +57,11 @@ class _Stream:
         try:
             if self._chunks is not None:
                 return next(self._chunks, b"")
-            return self.response.raw.read1(65536)
+            return self._read(65536)  # type: ignore[no-any-return]
         except (u3.ReadTimeoutError, TimeoutError):
             raise ReadTimedOut() from None
+        except u3.DecodeError as exc:
+            raise unreadable_http(str(exc.args[0] if exc.args else exc)) from None
         except _READ_ERRORS as exc:
             raise ConnectionFailed(f"Connection broke while reading: {type(exc).__name__}",
                                    hint="The server closed or reset the connection.") from None
@@ -53,8 +70,10 @@ class _Stream:
         if reuse:
             # Fully read: hand the connection back to the pool. (Response.close() would
             # close the socket under urllib3 2.x and cost a new TCP connection per call.)
-            self.response.raw.release_conn()
-            return
+            release = getattr(self.response.raw, "release_conn", None)
+            if release is not None:
+                release()
+                return
         conn = getattr(self.response.raw, "_connection", None)
         if conn is not None:
             conn.close()  # unread data: drop the socket so the server stops generating
@@ -76,8 +95,15 @@ class SyncTransport:
         if self.closed:
             return
         self.closed = True
+        # urllib3 2.x's PoolManager.clear() only forgets its pools (no dispose function), so
+        # their idle sockets stay open for as long as anything (a caught exception's
+        # traceback, say) still references a pool: close every pool explicitly first.
+        pools = self._adapter.poolmanager.pools
+        for key in pools.keys():  # noqa: SIM118 (the container refuses iteration)
+            pool = pools.get(key)
+            if pool is not None:
+                pool.close()
         self._session.close()
-        self._adapter.poolmanager.clear()  # also closes idle sockets still referenced elsewhere
 
     # -- commands ------------------------------------------------------------------------------
     def _request(self, cmd: Send | Open) -> requests.Response:
@@ -92,6 +118,9 @@ class SyncTransport:
         except requests.exceptions.ReadTimeout:
             raise ReadTimedOut() from None
         except requests.exceptions.RequestException as exc:
+            answer = _not_http_answer(exc)
+            if answer is not None:
+                raise unreadable_http(answer, req.url) from None
             raise ConnectionFailed(f"Could not reach the server: {_reason(exc)}", url=req.url,
                                    hint="Start the server, or check host and port.") from None
 
@@ -151,7 +180,7 @@ class SyncTransport:
                     if stream is not None:
                         stream.close(reuse=False)
                         stream = None
-                    error = exc
+                    error = detached(exc)
         finally:
             if stream is not None:
                 stream.close(reuse=False)
@@ -173,6 +202,20 @@ def _read_bounded(stream: _Stream, timeout: float | None) -> bytes:
         parts.append(chunk)
         size += len(chunk)
     return b"".join(parts)
+
+
+def _not_http_answer(exc: BaseException) -> str | None:
+    """The peer's first line when it answered something other than HTTP. (A peer that just
+    closed raises ``RemoteDisconnected``, a ``BadStatusLine`` too, but a connection error.)"""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, http.client.BadStatusLine) and not isinstance(seen, ConnectionError):
+            return str(seen.line if hasattr(seen, "line") else seen).strip()
+        inner = [a for a in getattr(seen, "args", ()) if isinstance(a, BaseException)]
+        seen = inner[-1] if inner else seen.__cause__ or seen.__context__
+    return None
 
 
 def _reason(exc: BaseException) -> str:

@@ -25,13 +25,18 @@ class NDJSONDecoder:
 
     def __init__(self, max_line_bytes: int = _MAX_DEFAULT) -> None:
         self.max_line_bytes = max_line_bytes
-        self._buffer = b""
+        self._buffer = bytearray()
 
     def feed(self, data: bytes) -> list[Any]:
+        if b"\n" not in data:  # a line still arriving: append only (linear in its size)
+            self._buffer += data
+            if len(self._buffer) > self.max_line_bytes:
+                self._too_long(len(self._buffer))
+            return []
         if self._buffer:
-            data = self._buffer + data
+            data = bytes(self._buffer) + data
         lines = data.split(b"\n")
-        self._buffer = lines.pop()
+        self._buffer = bytearray(lines.pop())
         if len(self._buffer) > self.max_line_bytes:
             self._too_long(len(self._buffer))
         out = []
@@ -44,7 +49,7 @@ class NDJSONDecoder:
 
     def close(self) -> list[Any]:
         """End of body: a last line without a newline still counts if it is whole JSON."""
-        rest, self._buffer = self._buffer, b""
+        rest, self._buffer = bytes(self._buffer), bytearray()
         return [self._parse(rest)] if rest.strip() else []
 
     @property

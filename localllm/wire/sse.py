@@ -31,7 +31,7 @@ class SSEDecoder:
 
     def __init__(self, max_line_bytes: int = _MAX_DEFAULT) -> None:
         self.max_line_bytes = max_line_bytes
-        self._buffer = b""
+        self._buffer = bytearray()
         self._cr_pending = False
         self._data: list[bytes] = []
         self._event: str | None = None
@@ -46,10 +46,15 @@ class SSEDecoder:
         if b"\r" in data:
             self._cr_pending = data.endswith(b"\r")
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if b"\n" not in data:  # a line still arriving: append only (linear in its size)
+            self._buffer += data
+            if len(self._buffer) > self.max_line_bytes:
+                self._too_long(len(self._buffer))
+            return []
         if self._buffer:
-            data = self._buffer + data
+            data = bytes(self._buffer) + data
         lines = data.split(b"\n")
-        self._buffer = lines.pop()
+        self._buffer = bytearray(lines.pop())
         if len(self._buffer) > self.max_line_bytes:
             self._too_long(len(self._buffer))
         events: list[ServerSentEvent] = []
@@ -66,7 +71,7 @@ class SSEDecoder:
     def close(self) -> bool:
         """End of body. Returns True when an unterminated event was pending (and dropped)."""
         leftover = bool(self._buffer.strip()) or bool(self._data)
-        self._buffer, self._data = b"", []
+        self._buffer, self._data = bytearray(), []
         return leftover
 
     def _field(self, line: bytes) -> None:

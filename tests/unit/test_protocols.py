@@ -244,3 +244,25 @@ def test_errors_pickle_and_keep_their_fields() -> None:
     assert str(copy) == str(error) and "Available models: a, b." in str(copy)
     overflow = pickle.loads(pickle.dumps(ContextOverflow("too long", n_ctx=2048)))
     assert overflow.n_ctx == 2048
+
+
+def test_reasoning_switch_and_backend_specific_options() -> None:
+    call = ChatCall(model="m", messages=to_messages("hi"),
+                    options={"reasoning": False, "keep_alive": "5m", "num_ctx": 8192,
+                             "top_p": 0.9})
+    body = openai.chat_body(call)
+    assert body["chat_template_kwargs"] == {"enable_thinking": False}
+    assert "keep_alive" not in body and "num_ctx" not in body and body["top_p"] == 0.9
+    ob = ollama.chat_body(call)
+    assert ob["think"] is False and ob["keep_alive"] == "5m"
+    assert ob["options"] == {"num_ctx": 8192, "top_p": 0.9}
+    assert "think" not in ollama.chat_body(ChatCall(model="m", messages=to_messages("hi"),
+                                                    options={"reasoning": None}))
+
+
+def test_tool_arguments_cut_by_max_tokens_say_so() -> None:
+    acc = Accumulator()
+    acc.add(Delta(tool_calls=(ToolCallFragment(0, "c", "f", '{"city": "Pa'),),
+                  finish_reason="length"))
+    with pytest.raises(ProtocolError, match="raise max_tokens"):
+        acc.result()

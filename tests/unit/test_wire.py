@@ -182,3 +182,18 @@ def test_protocol_parsers_only_raise_typed_errors_on_odd_json(records: list[obje
             acc.result(strict=False)
         except LocalLLMError:
             pass
+
+
+def test_long_line_arriving_in_small_pieces_costs_linear_time() -> None:
+    """Regression: every feed re-copied the pending line, so a long line in small pieces was
+    quadratic (8 MiB in 4 KiB pieces took ~3 s; a slow-dripping server could pin a core)."""
+    import time
+
+    for decoder, line in ((NDJSONDecoder(), b'{"a": "' + b"x" * (6 << 20) + b'"}\n'),
+                          (SSEDecoder(), b"data: " + b"x" * (6 << 20) + b"\n\n")):
+        started = time.perf_counter()
+        out: list[object] = []
+        for i in range(0, len(line), 1024):
+            out += decoder.feed(line[i:i + 1024])
+        assert len(out) == 1
+        assert time.perf_counter() - started < 1.0

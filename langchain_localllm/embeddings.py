@@ -1,0 +1,68 @@
+"""``LocalLLMEmbeddings``: LangChain embeddings on the localllm core client, batched."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.utils import secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+
+from localllm import AsyncClient, Client, Timeouts
+from localllm.errors import LocalLLMError
+
+from ._errors import to_langchain
+
+
+class LocalLLMEmbeddings(BaseModel, Embeddings):
+    """Embeddings from a local server (Ollama ``/api/embed``, OpenAI ``/v1/embeddings``)."""
+
+    model: str | None = None
+    base_url: str | list[str] | None = None
+    backend: Literal["auto", "ollama", "openai"] = "auto"
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("LOCALLLM_API_KEY", default=None))
+    timeout: float | Timeouts | None = None
+    max_retries: int = 2
+    batch_size: int = 64
+    """Texts per request: large lists are split so no request hits server limits."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    _client: Client | None = PrivateAttr(default=None)
+    _aclient: AsyncClient | None = PrivateAttr(default=None)
+
+    def _args(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "backend": self.backend,
+                "api_key": self.api_key.get_secret_value() if self.api_key else None,
+                "timeout": self.timeout, "max_retries": self.max_retries}
+
+    def _batches(self, texts: list[str]) -> list[list[str]]:
+        size = max(1, self.batch_size)
+        return [texts[i:i + size] for i in range(0, len(texts), size)]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if self._client is None:
+            self._client = Client(**self._args())
+        try:
+            return [v for batch in self._batches(texts)
+                    for v in self._client.embed(batch, model=self.model)]
+        except LocalLLMError as exc:
+            raise to_langchain(exc) from exc
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        if self._aclient is None:
+            self._aclient = AsyncClient(**self._args())
+        try:
+            out: list[list[float]] = []
+            for batch in self._batches(texts):
+                out += await self._aclient.embed(batch, model=self.model)
+            return out
+        except LocalLLMError as exc:
+            raise to_langchain(exc) from exc
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return (await self.aembed_documents([text]))[0]
