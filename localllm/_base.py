@@ -4,13 +4,13 @@ building and the non-streaming flows (probe, models, show, embed)."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._flows import Flow, chat_flow
 from ._io import HttpRequest, HttpResponse, Sleep, send
 from ._retry import AttemptPlan
+from .discovery import EMBEDDED, discover
 from .errors import LocalLLMError, ProtocolError
 from .messages import to_messages
 from .protocols import ollama, openai, probe
@@ -19,16 +19,7 @@ from .protocols._request import ChatCall, normalize_response_format, resolve_too
 from .types import MessageLike, ModelInfo, Timeouts
 from .wire import DEFAULT_MAX_LINE_BYTES
 
-EMBEDDED = "embedded"
-DEFAULT_URL = "http://localhost:11434"
-
-
-def default_base_url() -> str:
-    """``LOCALLLM_BASE_URL``, then ``OLLAMA_HOST``, then Ollama's default port."""
-    url = os.environ.get("LOCALLLM_BASE_URL") or os.environ.get("OLLAMA_HOST")
-    if not url:
-        return DEFAULT_URL
-    return url if "://" in url or url == EMBEDDED else "http://" + url
+AUTO = "auto"  # no base_url given: resolved on first use by localllm.discovery
 
 
 class BaseClient:
@@ -42,7 +33,7 @@ class BaseClient:
         urls = [base_url] if isinstance(base_url, str) or base_url is None else list(base_url)
         if not urls:
             raise ValueError("base_url list is empty")
-        self._urls = [u or default_base_url() for u in urls]
+        self._urls = [u or AUTO for u in urls]
         self._resolved: list[str] | None = None
         self.backend = backend
         self.timeouts = Timeouts.coerce(timeout)
@@ -62,23 +53,32 @@ class BaseClient:
 
     # -- endpoints ---------------------------------------------------------------------------
     @property
-    def needs_embedded(self) -> bool:
-        return self._resolved is None and EMBEDDED in self._urls
+    def needs_resolving(self) -> bool:
+        """True while an endpoint still needs blocking work (discovery, embedded start)."""
+        return self._resolved is None and (AUTO in self._urls or EMBEDDED in self._urls)
 
-    def resolve_embedded(self) -> None:
-        """Blocking: start (or reuse) the process-wide embedded server."""
-        from .server import shared_server
+    def resolve(self) -> list[str]:
+        """Blocking: discover the default endpoint and start the embedded server if needed."""
+        if self._resolved is not None:
+            return self._resolved
+        urls = []
+        for url in self._urls:
+            if url == AUTO:
+                found = discover()
+                url = found.url
+                if found.backend != "auto" and self.backend == "auto" and found.url != EMBEDDED:
+                    self.backends[found.url] = found.backend
+            if url == EMBEDDED:
+                from .server import shared_server
 
-        url = shared_server().url
-        self._urls = [url if u == EMBEDDED else u for u in self._urls]
+                url = shared_server().url
+            urls.append(url.rstrip("/"))
+        self._resolved = urls
+        return urls
 
     @property
     def endpoints(self) -> list[str]:
-        if self._resolved is None:
-            if EMBEDDED in self._urls:
-                self.resolve_embedded()
-            self._resolved = [u.rstrip("/") for u in self._urls]
-        return self._resolved
+        return self._resolved if self._resolved is not None else self.resolve()
 
     def mark_healthy(self, endpoint: str) -> None:
         self.preferred = self.endpoints.index(endpoint)

@@ -7,17 +7,18 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any
 
 from ._base import BaseClient
+from ._pull import pull_flow
 from .accumulate import Accumulator
 from .transport.aio import AsyncTransport
 from .transport.sync import SyncTransport
-from .types import ChatResult, Delta, MessageLike, ModelInfo, Timeouts
+from .types import ChatResult, Delta, MessageLike, ModelInfo, PullStatus, Timeouts
 from .wire import DEFAULT_MAX_LINE_BYTES
 
 _DOC_ARGS = """
     ``base_url``: a server root (``http://localhost:11434``, ``http://host:8080`` or
     ``http://host:8080/v1``), ``"embedded"`` for the bundled llama.cpp server, or a list of
-    URLs to fail over between (before the first token only). ``None`` reads
-    ``LOCALLLM_BASE_URL`` / ``OLLAMA_HOST``.
+    URLs to fail over between (before the first token only). ``None`` finds one on first use:
+    ``LOCALLLM_BASE_URL``, ``OLLAMA_HOST``, the usual local ports, then the embedded server.
 """
 
 
@@ -75,6 +76,11 @@ class Client(_Common):
               ) -> list[list[float]]:
         return self._transport.run(self._base.embed_flow(texts, model))  # type: ignore[no-any-return]
 
+    def pull(self, model: str) -> Iterator[PullStatus]:
+        """Download a model (Ollama): progress records until ``status == "success"``.
+        Breaking out (or Ctrl-C) closes the connection, which cancels the download."""
+        return self._transport.drive(pull_flow(self._base, model))  # type: ignore[arg-type]
+
     def is_available(self) -> bool:
         """Never raises: True when a server answers at some endpoint."""
         try:
@@ -100,8 +106,8 @@ class AsyncClient(_Common):
         self._transport = AsyncTransport(self._base.headers)
 
     async def _ready(self) -> None:
-        if self._base.needs_embedded:
-            await asyncio.to_thread(self._base.resolve_embedded)
+        if self._base.needs_resolving:  # discovery / embedded start block: not on the loop
+            await asyncio.to_thread(self._base.resolve)
 
     async def chat_stream(self, messages: Iterable[MessageLike] | str, *,
                           model: str | None = None, **kw: Any) -> AsyncIterator[Delta]:
@@ -134,6 +140,15 @@ class AsyncClient(_Common):
     async def embed(self, texts: str | Sequence[str], *, model: str | None = None
                     ) -> list[list[float]]:
         return await self._run(self._base.embed_flow(texts, model))  # type: ignore[no-any-return]
+
+    async def pull(self, model: str) -> AsyncIterator[PullStatus]:
+        await self._ready()
+        stream = self._transport.drive(pull_flow(self._base, model))
+        try:
+            async for status in stream:
+                yield status  # type: ignore[misc]
+        finally:
+            await stream.aclose()
 
     async def is_available(self) -> bool:
         try:

@@ -121,6 +121,16 @@ class ChatResult:
 
 
 @dataclass(frozen=True, slots=True)
+class PullStatus:
+    """One progress record of an Ollama model download (``/api/pull``)."""
+
+    status: str
+    digest: str | None = None
+    total: int | None = None
+    completed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ModelInfo:
     """What a server says about a model.
 

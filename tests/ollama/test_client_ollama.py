@@ -3,12 +3,13 @@ wire format (tests/ollama/fake_ollama.py), since no Ollama binary can be install
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from localllm import Timeouts
+from localllm import Client, Timeouts
 from localllm.errors import (
     BadRequest,
     FirstTokenTimeout,
@@ -213,3 +214,19 @@ def test_oversized_line_is_a_protocol_error(fake_ollama: FakeOllama) -> None:
     with pytest.raises(ProtocolError, match="longer than"):
         c.chat("hi", model=MODEL)
     c.close()
+
+
+def test_pull_streams_progress_until_success(client: EitherClient,
+                                             fake_ollama: FakeOllama) -> None:
+    if client.mode == "sync":
+        records = list(client.client.pull("llama3.2:1b"))  # type: ignore[union-attr]
+    else:
+        async def collect() -> list:
+            return [r async for r in client.client.pull("llama3.2:1b")]  # type: ignore[union-attr]
+
+        records = asyncio.run(collect())
+    assert records[0].status == "pulling manifest" and records[-1].status == "success"
+    assert any(r.total and r.completed is not None for r in records)
+    fake_ollama.pull_error = "pull model manifest: file does not exist"
+    with pytest.raises(ModelNotFound):
+        list(Client(fake_ollama.url).pull("nope"))
