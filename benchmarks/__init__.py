@@ -1,0 +1,1 @@
+"""Benchmarks: client CPU per streamed chunk, TTFT, concurrency, imports, end to end."""
