@@ -79,7 +79,7 @@ class Client(_Common):
     def pull(self, model: str) -> Iterator[PullStatus]:
         """Download a model (Ollama): progress records until ``status == "success"``.
         Breaking out (or Ctrl-C) closes the connection, which cancels the download."""
-        return self._transport.drive(pull_flow(self._base, model))  # type: ignore[arg-type]
+        return self._transport.drive(pull_flow(self._base, model))  # type: ignore[return-value]
 
     def is_available(self) -> bool:
         """Never raises: True when a server answers at some endpoint."""

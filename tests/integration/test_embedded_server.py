@@ -151,7 +151,7 @@ def _slots_busy(url: str) -> bool:
     return any(s["is_processing"] for s in requests.get(url + "/slots", timeout=5).json())
 
 
-def _wait_slots_idle(url: str, within: float = 1.0) -> float:
+def _wait_slots_idle(url: str, within: float = 3.0) -> float:
     started = time.monotonic()
     while _slots_busy(url):
         assert time.monotonic() - started < within, "server kept generating after the break"

@@ -1,0 +1,86 @@
+"""``LocalLLMEmbedding``: LlamaIndex embeddings from the same core client as ``LocalLLM``.
+
+LlamaIndex batches texts (``embed_batch_size``) and calls ``_get_text_embeddings`` once per
+batch; each batch is one request to the server (``/api/embed`` or ``/v1/embeddings``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
+
+from localllm import AsyncClient, Client, Timeouts
+
+
+class LocalLLMEmbedding(BaseEmbedding):
+    """Embeddings from Ollama, llama.cpp (``--embedding``), vLLM, LM Studio or ``"embedded"``.
+
+    ``query_instruction`` / ``text_instruction`` are prepended for models trained with
+    prefixes (``"search_query: "`` / ``"search_document: "`` for nomic-embed-text).
+    """
+
+    model_name: str = Field(default="", description="Embedding model; empty = server default.")
+    base_url: str | list[str] | None = Field(default=None)
+    backend: Literal["auto", "ollama", "openai"] = Field(default="auto")
+    api_key: str | None = Field(default=None, exclude=True, repr=False)
+    timeout: Timeouts | float | None = Field(default=None)
+    max_retries: int = Field(default=2)
+    query_instruction: str | None = Field(default=None)
+    text_instruction: str | None = Field(default=None)
+
+    _client: Client | None = PrivateAttr(default=None)
+    _aclient: AsyncClient | None = PrivateAttr(default=None)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "LocalLLMEmbedding"
+
+    def _client_args(self) -> dict[str, Any]:
+        return {"backend": self.backend, "api_key": self.api_key, "timeout": self.timeout,
+                "max_retries": self.max_retries}
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            self._client = Client(self.base_url, **self._client_args())
+        return self._client
+
+    @property
+    def async_client(self) -> AsyncClient:
+        if self._aclient is None:
+            self._aclient = AsyncClient(self.base_url, **self._client_args())
+        return self._aclient
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        if self._aclient is not None:
+            await self._aclient.aclose()
+
+    def _texts(self, texts: list[str], query: bool = False) -> list[str]:
+        prefix = self.query_instruction if query else self.text_instruction
+        return [prefix + t for t in texts] if prefix else texts
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
+        return self.client.embed(self._texts(texts), model=self.model_name or None)
+
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[Embedding]:
+        return await self.async_client.embed(self._texts(texts), model=self.model_name or None)
+
+    def _get_text_embedding(self, text: str) -> Embedding:
+        return self._get_text_embeddings([text])[0]
+
+    async def _aget_text_embedding(self, text: str) -> Embedding:
+        return (await self._aget_text_embeddings([text]))[0]
+
+    def _get_query_embedding(self, query: str) -> Embedding:
+        return self.client.embed(self._texts([query], query=True),
+                                 model=self.model_name or None)[0]
+
+    async def _aget_query_embedding(self, query: str) -> Embedding:
+        return (await self.async_client.embed(self._texts([query], query=True),
+                                              model=self.model_name or None))[0]
