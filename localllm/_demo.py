@@ -61,10 +61,10 @@ def langchain_part(url: str, model: str) -> None:
 
     llm = ChatLocalLLM(model=model, base_url=url, temperature=0, seed=42, max_tokens=48)
     _say("\n== LangChain: prompt | ChatLocalLLM | StrOutputParser, streamed ==")
-    chain = ChatPromptTemplate.from_template("Write one sentence about {topic}.") | llm \
+    chain = ChatPromptTemplate.from_template("What is the capital of {country}?") | llm \
         | StrOutputParser()
     started, tokens = time.monotonic(), 0
-    for token in chain.stream({"topic": "the sea"}):
+    for token in chain.stream({"country": "Japan"}):
         sys.stdout.write(token)
         sys.stdout.flush()
         tokens += 1

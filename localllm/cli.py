@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -28,15 +30,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
                             port=args.port, host=args.host, n_threads=args.threads,
                             reasoning=args.reasoning, verbose=args.verbose)
     started = time.monotonic()
+    stop = threading.Event()
     with server:
+        # Our own handlers, set after llama.cpp started (it may install its own): a clean
+        # stop on Ctrl-C or SIGTERM wherever the main thread happens to be.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
         print(f"Serving {server.model} at {server.url} (OpenAI-compatible: {server.url}/v1), "
               f"{server.n_ctx_per_slot} tokens per request × {args.parallel} slots; "
               f"ready in {time.monotonic() - started:.1f} s. Ctrl-C stops.", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            print("\nStopping.")
+        while not stop.wait(0.5):
+            pass
+        print("\nStopping.", flush=True)
     return 0
 
 
