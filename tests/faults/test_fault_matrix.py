@@ -1,5 +1,5 @@
-"""The fault matrix: each fault × sync/async × Ollama/OpenAI × driver (core client now; the
-LangChain and LlamaIndex adapters join by adding drivers in drivers.py).
+"""The fault matrix: each fault × sync/async × Ollama/OpenAI × driver (the core client, and
+the LangChain and LlamaIndex adapters: see drivers.py).
 
 Each cell checks the typed error (or success), that it arrived within its timeout + 1 s,
 the number of chat requests the server saw (retries only before the first token), that a
