@@ -29,13 +29,14 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from localllm import AsyncClient, Client, Timeouts
+from localllm._holder import ClientHolder
 from localllm.errors import LocalLLMError
 
 from ._convert import PROVIDER, ChunkConverter, to_core_messages
 from ._errors import to_langchain
 
 
-class ChatLocalLLM(BaseChatModel):
+class ChatLocalLLM(ClientHolder, BaseChatModel):
     """Chat model for local servers: Ollama, llama.cpp, vLLM, LM Studio, OpenAI-compatible.
 
     Example:
@@ -121,20 +122,6 @@ class ChatLocalLLM(BaseChatModel):
         return {"base_url": self.base_url, "backend": self.backend,
                 "api_key": self.api_key.get_secret_value() if self.api_key else None,
                 "timeout": self.timeout, "max_retries": self.max_retries}
-
-    @property
-    def client(self) -> Client:
-        """The core blocking client (created on first use, then reused: keep-alive)."""
-        if self._client is None:
-            self._client = Client(**self._client_args())
-        return self._client
-
-    @property
-    def async_client(self) -> AsyncClient:
-        """The core async client; it keeps one connection pool per event loop."""
-        if self._aclient is None:
-            self._aclient = AsyncClient(**self._client_args())
-        return self._aclient
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None,
                  kwargs: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -9,12 +9,13 @@ from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
 from localllm import AsyncClient, Client, Timeouts
+from localllm._holder import ClientHolder
 from localllm.errors import LocalLLMError
 
 from ._errors import to_langchain
 
 
-class LocalLLMEmbeddings(BaseModel, Embeddings):
+class LocalLLMEmbeddings(ClientHolder, BaseModel, Embeddings):
     """Embeddings from a local server (Ollama ``/api/embed``, OpenAI ``/v1/embeddings``)."""
 
     model: str | None = None
@@ -32,7 +33,7 @@ class LocalLLMEmbeddings(BaseModel, Embeddings):
     _client: Client | None = PrivateAttr(default=None)
     _aclient: AsyncClient | None = PrivateAttr(default=None)
 
-    def _args(self) -> dict[str, Any]:
+    def _client_args(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "backend": self.backend,
                 "api_key": self.api_key.get_secret_value() if self.api_key else None,
                 "timeout": self.timeout, "max_retries": self.max_retries}
@@ -42,11 +43,9 @@ class LocalLLMEmbeddings(BaseModel, Embeddings):
         return [texts[i:i + size] for i in range(0, len(texts), size)]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if self._client is None:
-            self._client = Client(**self._args())
         try:
             return [v for batch in self._batches(texts)
-                    for v in self._client.embed(batch, model=self.model)]
+                    for v in self.client.embed(batch, model=self.model)]
         except LocalLLMError as exc:
             raise to_langchain(exc) from exc
 
@@ -54,12 +53,10 @@ class LocalLLMEmbeddings(BaseModel, Embeddings):
         return self.embed_documents([text])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        if self._aclient is None:
-            self._aclient = AsyncClient(**self._args())
         try:
             out: list[list[float]] = []
             for batch in self._batches(texts):
-                out += await self._aclient.embed(batch, model=self.model)
+                out += await self.async_client.embed(batch, model=self.model)
             return out
         except LocalLLMError as exc:
             raise to_langchain(exc) from exc

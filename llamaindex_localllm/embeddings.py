@@ -12,9 +12,10 @@ from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 
 from localllm import AsyncClient, Client, Timeouts
+from localllm._holder import ClientHolder
 
 
-class LocalLLMEmbedding(BaseEmbedding):
+class LocalLLMEmbedding(ClientHolder, BaseEmbedding):
     """Embeddings from Ollama, llama.cpp (``--embedding``), vLLM, LM Studio or ``"embedded"``.
 
     ``query_instruction`` / ``text_instruction`` are prepended for models trained with
@@ -38,28 +39,9 @@ class LocalLLMEmbedding(BaseEmbedding):
         return "LocalLLMEmbedding"
 
     def _client_args(self) -> dict[str, Any]:
-        return {"backend": self.backend, "api_key": self.api_key, "timeout": self.timeout,
-                "max_retries": self.max_retries}
+        return {"base_url": self.base_url, "backend": self.backend, "api_key": self.api_key,
+                "timeout": self.timeout, "max_retries": self.max_retries}
 
-    @property
-    def client(self) -> Client:
-        if self._client is None:
-            self._client = Client(self.base_url, **self._client_args())
-        return self._client
-
-    @property
-    def async_client(self) -> AsyncClient:
-        if self._aclient is None:
-            self._aclient = AsyncClient(self.base_url, **self._client_args())
-        return self._aclient
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-    async def aclose(self) -> None:
-        if self._aclient is not None:
-            await self._aclient.aclose()
 
     def _texts(self, texts: list[str], query: bool = False) -> list[str]:
         prefix = self.query_instruction if query else self.text_instruction

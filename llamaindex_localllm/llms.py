@@ -35,6 +35,7 @@ from llama_index.core.prompts import BasePromptTemplate
 from llama_index.core.types import PydanticProgramMode
 
 from localllm import AsyncClient, Client, ModelInfo, Timeouts
+from localllm._holder import ClientHolder
 
 from . import _convert as cv
 
@@ -46,7 +47,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class LocalLLM(FunctionCallingLLM):
+class LocalLLM(ClientHolder, FunctionCallingLLM):
     """Chat, tools, reasoning and structured output from a local server (Ollama, llama.cpp,
     vLLM, LM Studio) or ``base_url="embedded"`` (the bundled llama.cpp server).
 
@@ -88,20 +89,8 @@ class LocalLLM(FunctionCallingLLM):
 
     # -- clients and metadata ------------------------------------------------------------------
     def _client_args(self) -> dict[str, Any]:
-        return {"backend": self.backend, "api_key": self.api_key, "timeout": self.timeout,
-                "max_retries": self.max_retries}
-
-    @property
-    def client(self) -> Client:
-        if self._client is None:
-            self._client = Client(self.base_url, **self._client_args())
-        return self._client
-
-    @property
-    def async_client(self) -> AsyncClient:
-        if self._aclient is None:
-            self._aclient = AsyncClient(self.base_url, **self._client_args())
-        return self._aclient
+        return {"base_url": self.base_url, "backend": self.backend, "api_key": self.api_key,
+                "timeout": self.timeout, "max_retries": self.max_retries}
 
     def _needs_info(self) -> bool:
         return self._info is None and (self.context_window is None
@@ -124,13 +113,6 @@ class LocalLLM(FunctionCallingLLM):
         await self._ainfo()
         return self.metadata
 
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-    async def aclose(self) -> None:
-        if self._aclient is not None:
-            await self._aclient.aclose()
 
     # -- the one request path --------------------------------------------------------------------
     def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
