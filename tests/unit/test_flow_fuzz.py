@@ -11,9 +11,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from localllm._io import Emit, HttpResponse, Open, Read, ReadTimedOut, Send
+from localllm._io import Emit, HttpResponse, Open, ReadTimedOut
 from localllm.errors import ConnectionFailed, LocalLLMError
 from localllm.types import Delta
+from tests.unit.scripted import Script
 from tests.unit.test_flows import client
 
 SSE_FRAGMENTS = [
@@ -65,33 +66,19 @@ def answers(draw: Any, fragments: list[bytes]) -> Any:
     return HttpResponse(status, headers, data if status >= 300 else b""), chunks
 
 
-class Scripted:
+class Scripted(Script):
     """Each Open/Send takes the next answer (a refused connection once they run out)."""
 
     def __init__(self, items: list[Any]) -> None:
-        self.items = list(items)
-        self.chunks: list[Any] = []
-        self.log: list[Any] = []
+        super().__init__(*items)
         self.bodies: list[bytes] = []
 
-    def handle(self, cmd: Any) -> Any:
-        self.log.append(cmd)
-        if isinstance(cmd, (Open, Send)):
-            item = self.items.pop(0) if self.items else ConnectionFailed("refused")
-            if isinstance(item, Exception):
-                raise item
-            resp, chunks = item
-            self.chunks = list(chunks) if resp.ok else []
-            self.bodies.append(b"".join(c for c in chunks if isinstance(c, bytes)))
-            return resp
-        if isinstance(cmd, Read):
-            if not self.chunks:
-                return b""
-            chunk = self.chunks.pop(0)
-            if isinstance(chunk, Exception):
-                raise chunk
-            return chunk
-        return None
+    def next_item(self) -> Any:
+        return self.items.pop(0) if self.items else ConnectionFailed("refused")
+
+    def answer(self, resp: Any, chunks: list[Any]) -> Any:
+        self.bodies.append(b"".join(c for c in chunks if isinstance(c, bytes)))
+        return super().answer(resp, chunks if resp.ok else [])
 
 
 def drive(flow: Any, script: Scripted) -> tuple[list[Delta], LocalLLMError | None]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from localllm._base import BaseClient
-from localllm._io import Close, Emit, HttpResponse, Open, Read, ReadTimedOut, Send, Sleep
+from localllm._io import Close, Emit, HttpResponse, Read, ReadTimedOut
 from localllm.errors import (
     AuthenticationError,
     ConnectionFailed,
@@ -19,6 +19,7 @@ from localllm.errors import (
     StreamInterrupted,
 )
 from localllm.types import Timeouts
+from tests.unit.scripted import Script
 
 SSE = {"Content-Type": "text/event-stream"}
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -29,41 +30,6 @@ def sse_text(*words: str, finish: bool = True) -> list[bytes]:
     if finish:
         out.append(b'data: {"choices":[{"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n')
     return out
-
-
-class Script:
-    """Answers each Open with the next scripted item: an HttpResponse plus body chunks, or an
-    exception. Reads pop chunks; an exception object among the chunks is raised."""
-
-    def __init__(self, *items: Any) -> None:
-        self.items = list(items)
-        self.log: list[Any] = []
-        self.chunks: list[Any] = []
-
-    def handle(self, cmd: Any) -> Any:
-        self.log.append(cmd)
-        if isinstance(cmd, (Open, Send)):
-            item = self.items.pop(0)
-            if isinstance(item, Exception):
-                raise item
-            resp, self.chunks = item[0], list(item[1])
-            return resp
-        if isinstance(cmd, Read):
-            if not self.chunks:
-                return b""
-            chunk = self.chunks.pop(0)
-            if isinstance(chunk, Exception):
-                raise chunk
-            return chunk
-        return None
-
-    @property
-    def opens(self) -> list[str]:
-        return [c.request.url for c in self.log if isinstance(c, Open)]
-
-    @property
-    def sleeps(self) -> list[float]:
-        return [c.seconds for c in self.log if isinstance(c, Sleep)]
 
 
 def run(flow: Any, handle: Callable[[Any], Any]) -> list[str]:
