@@ -133,6 +133,8 @@ class ChunkConverter:
         self.tail.update(d)
         if not (d.content or d.reasoning or d.tool_calls):
             return None
+        if not (d.reasoning or d.tool_calls):  # the per-token case: no empty extras to check
+            return ChatGenerationChunk(message=AIMessageChunk(content=d.content))
         extra = {"reasoning_content": d.reasoning} if d.reasoning else {}
         chunks = [tool_call_chunk(name=f.name, args=f.arguments, id=f.id,
                                   index=self._lc_index(f.index, f.id)) for f in d.tool_calls]

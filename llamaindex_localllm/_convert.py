@@ -118,28 +118,47 @@ def parse_arguments(arguments: dict[str, Any] | str) -> dict[str, Any]:
 # -- core deltas -> LlamaIndex responses -----------------------------------------------------
 class ChatStream:
     """Folds one call's deltas; ``chunk`` gives the streamed ``ChatResponse`` for a delta
-    (``delta`` text plus the whole message so far), ``response`` the non-streamed answer."""
+    (``delta`` text plus the whole message so far), ``response`` the non-streamed answer.
 
-    __slots__ = ("_acc",)
+    While the answer is plain text (no reasoning, no tool calls) each chunk's message is
+    built directly from the running text: LlamaIndex wants the whole message on every
+    chunk, and re-folding the stream each time would cost O(n) per chunk."""
+
+    __slots__ = ("_acc", "_plain", "_text")
 
     def __init__(self) -> None:
         self._acc = Accumulator()
+        self._text = ""
+        self._plain = True
 
     def add(self, delta: Delta) -> None:
         self._acc.add(delta)
 
     def chunk(self, delta: Delta) -> ChatResponse:
-        self._acc.add(delta)
-        extra = _extras(self._acc)  # usage etc. arrive on their own chunks: keep them
+        acc = self._acc
+        acc.add(delta)
+        self._text += delta.content
+        if self._plain and not (delta.reasoning or delta.tool_calls):
+            message = _text_message(self._text)
+        else:
+            self._plain = False
+            message = to_message(acc.result(strict=False))
+        extra = _extras(acc)  # usage etc. arrive on their own chunks: keep them
         if delta.reasoning:
             extra["thinking_delta"] = delta.reasoning  # what LlamaIndex agents stream
-        return ChatResponse(message=to_message(self._acc.result(strict=False)),
-                            delta=delta.content, raw=_raw(delta), additional_kwargs=extra)
+        return ChatResponse(message=message, delta=delta.content, raw=_raw(delta),
+                            additional_kwargs=extra)
 
     def response(self) -> ChatResponse:
         result = self._acc.result(strict=False)
         return ChatResponse(message=to_message(result), raw=_raw(result),
                             additional_kwargs=_extras(result))
+
+
+def _text_message(text: str) -> ChatMessage:
+    """What ``to_message`` builds for plain text, without re-validating fields built here."""
+    return ChatMessage.model_construct(role=MessageRole.ASSISTANT, additional_kwargs={},
+                                       blocks=[TextBlock.model_construct(text=text)])
 
 
 def to_message(result: ChatResult) -> ChatMessage:
@@ -181,7 +200,21 @@ def _extras(x: Accumulator | ChatResult) -> dict[str, Any]:
 
 
 def _raw(x: Delta | ChatResult) -> dict[str, Any]:
-    return {k: v for k, v in dataclasses.asdict(x).items() if v not in (None, "", [], ())}
+    """The non-empty fields as plain data (``dataclasses.asdict`` deep-copies: slow per chunk)."""
+    out: dict[str, Any] = {}
+    for name in _RAW_FIELDS:
+        value = getattr(x, name)
+        if value is None or value == "" or value == ():
+            continue
+        if name == "tool_calls":
+            value = tuple(dataclasses.asdict(c) for c in value)
+        elif name in ("usage", "timings"):
+            value = dataclasses.asdict(value)
+        out[name] = value
+    return out
+
+
+_RAW_FIELDS = tuple(f.name for f in dataclasses.fields(Delta))
 
 
 def to_completion(response: ChatResponse) -> CompletionResponse:

@@ -23,6 +23,7 @@ from .errors import (
 from .protocols import ollama, openai
 from .protocols._errors import from_response
 from .protocols._request import ChatCall
+from .types import Delta
 
 if TYPE_CHECKING:
     from ._base import BaseClient
@@ -85,33 +86,44 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
             yield Sleep(attempt.delay)
         endpoint = attempt.endpoint
         where: dict[str, Any] = {"url": endpoint, "model": call.model}
-        acc = Accumulator()
+        received: list[Delta] = []  # folded into a partial result only if something fails
         clock.new_attempt()
         try:
             backend = yield from client.backend_flow(endpoint)
             where["backend"] = backend
             parser = yield from _open(client, endpoint, backend, call, clock, where)
             got_output = False
+            pending: list[Delta] | None = None  # deltas to hand out before the next read
+            # Once output flows and no total deadline runs, every read waits the same idle
+            # limit: then one prebuilt command emits and reads in a single step.
+            idle_read = Read(client.timeouts.idle) if clock.total_deadline is None else None
             while True:
-                limit, kind = clock.wait(got_output)
-                if limit is not None and limit <= 0:
-                    raise _timeout_error(kind, client.timeouts)
+                kind: type[LocalLLMError] = IdleTimeout
+                if pending is not None and idle_read is not None and got_output:
+                    cmd: Emit | Read = Emit(pending, idle_read)
+                else:
+                    if pending is not None:
+                        yield Emit(pending)
+                    limit, kind = clock.wait(got_output)
+                    if limit is not None and limit <= 0:
+                        raise _timeout_error(kind, client.timeouts)
+                    cmd = Read(limit)
+                pending = None
                 try:
-                    chunk = yield Read(limit)
+                    chunk = yield cmd
                 except ReadTimedOut:
                     raise _timeout_error(kind, client.timeouts) from None
                 except ConnectionFailed as exc:
                     if emitted:
-                        raise _interrupted(acc, f"Connection lost mid-stream: {exc.message}",
-                                           where) from None
+                        raise _interrupted(received, "Connection lost mid-stream: "
+                                           + exc.message, where) from None
                     raise
                 if not chunk:
                     break
                 deltas = parser.feed(chunk)
                 if not deltas:
                     continue
-                for d in deltas:
-                    acc.add(d)
+                received += deltas
                 if not got_output and any(d.is_output for d in deltas):
                     got_output = True
                     client.mark_healthy(endpoint)
@@ -120,26 +132,34 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
                     yield Emit(deltas)
                     return
                 emitted = True
-                yield Emit(deltas)
+                pending = deltas
             complete = parser.close()
             yield Close(reuse=True)
             if not complete:
-                raise _interrupted(acc, "Stream ended before the server marked it complete",
-                                   where)
+                raise _interrupted(received, "Stream ended before the server marked it "
+                                   "complete", where)
             return
         except LocalLLMError as exc:
             exc.fill(**where)
             if emitted:
                 if exc.partial is None:  # e.g. IdleTimeout or an error record mid-stream
-                    exc.partial = acc.result(strict=False)
+                    exc.partial = _partial(received)
                 raise
             plan.failed(endpoint, exc)
 
 
-def _interrupted(acc: Accumulator, message: str, where: dict[str, Any]) -> StreamInterrupted:
+def _partial(received: list[Delta]) -> Any:
+    acc = Accumulator()
+    for d in received:
+        acc.add(d)
+    return acc.result(strict=False)
+
+
+def _interrupted(received: list[Delta], message: str, where: dict[str, Any]
+                 ) -> StreamInterrupted:
     return StreamInterrupted(
         message + " (no done / [DONE] / finish_reason); the partial answer is in .partial",
-        partial=acc.result(strict=False),
+        partial=_partial(received),
         hint="The server crashed, was restarted, or a proxy cut the stream; retry the request.",
         **where)
 

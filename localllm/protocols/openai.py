@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import ProtocolError
 from ..messages import image_url
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
+from ..wire._json import loads
 from ..wire.sse import SSEDecoder
 from ._errors import classify, error_message, number, unexpected_shape
 from ._request import ChatCall
@@ -143,7 +144,7 @@ class StreamParser:
                 self.done = True
                 continue
             try:
-                obj = json.loads(text)
+                obj = loads(text)
             except ValueError:
                 raise ProtocolError(f"Malformed JSON in SSE event: {text[:200]!r}", body=text,
                                     hint="The server is not speaking the OpenAI stream format.",

@@ -168,7 +168,9 @@ class AsyncTransport:
                 if kind is Emit:
                     for delta in cmd.deltas:
                         yield delta
-                    continue
+                    if cmd.then_read is None:
+                        continue
+                    cmd, kind = cmd.then_read, Read
                 try:
                     if kind is Read:
                         value = await stream.read(cmd.timeout)  # type: ignore[union-attr]

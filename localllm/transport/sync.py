@@ -163,7 +163,9 @@ class SyncTransport:
                 kind = type(cmd)
                 if kind is Emit:
                     yield from cmd.deltas
-                    continue
+                    if cmd.then_read is None:
+                        continue
+                    cmd, kind = cmd.then_read, Read
                 try:
                     if kind is Read:
                         value = stream.read(cmd.timeout)  # type: ignore[union-attr]

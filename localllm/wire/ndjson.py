@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..errors import ProtocolError
+from ._json import loads
 
 _MAX_DEFAULT = 8 * 1024 * 1024
 
@@ -28,6 +28,11 @@ class NDJSONDecoder:
         self._buffer = bytearray()
 
     def feed(self, data: bytes) -> list[Any]:
+        if not self._buffer and data.endswith(b"\n") and data.count(b"\n") == 1:
+            # the common case: one whole line per read (a server flushes each record)
+            if len(data) > self.max_line_bytes:
+                self._too_long(len(data))
+            return [self._parse(data)] if data.strip() else []
         if b"\n" not in data:  # a line still arriving: append only (linear in its size)
             self._buffer += data
             if len(self._buffer) > self.max_line_bytes:
@@ -59,7 +64,7 @@ class NDJSONDecoder:
 
     def _parse(self, line: bytes) -> Any:
         try:
-            return json.loads(line)
+            return loads(line)
         except ValueError:
             raise ProtocolError(
                 f"Malformed JSON line in NDJSON stream: {_excerpt(line)!r}",

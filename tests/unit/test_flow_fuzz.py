@@ -96,7 +96,9 @@ def drive(flow: Any, script: Scripted) -> tuple[list[Delta], LocalLLMError | Non
         if isinstance(cmd, Emit):
             deltas += cmd.deltas
             script.log.append(cmd)
-            continue
+            if cmd.then_read is None:
+                continue
+            cmd = cmd.then_read
         try:
             value = script.handle(cmd)
         except Exception as exc:

@@ -45,7 +45,9 @@ def run(flow: Any, handle: Callable[[Any], Any]) -> list[str]:
         value = error = None
         if isinstance(cmd, Emit):
             out += [d.content for d in cmd.deltas]
-            continue
+            if cmd.then_read is None:
+                continue
+            cmd = cmd.then_read
         try:
             value = handle(cmd)
         except Exception as exc:
