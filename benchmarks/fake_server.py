@@ -52,7 +52,7 @@ class Bench:
         self.requests = 0
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
+        streamed = False  # only connections that carry a chat stream count (not /stats)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -64,7 +64,11 @@ class Bench:
                         length = int(h.split(":")[1])
                 if length:
                     await reader.readexactly(length)
-                self.requests += 1
+                if path in self.streams:
+                    self.requests += 1
+                    if not streamed:
+                        streamed = True
+                        self.connections += 1
                 await self.respond(path, writer)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -76,15 +80,17 @@ class Bench:
             ctype, pieces = self.streams[path]
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype
                          + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
-            if self.delay:
-                for piece in pieces:
+            if self.delay:  # the pause comes before each later piece, never after the
+                for i, piece in enumerate(pieces):  # last: the next request is read at once
+                    if i:
+                        await asyncio.sleep(self.delay)
                     writer.write(piece)
                     await writer.drain()
-                    await asyncio.sleep(self.delay)
             else:
                 writer.write(b"".join(pieces))
             await writer.drain()
             return
+        status = b"200 OK"
         if path == "/stats":
             body = json.dumps({"connections": self.connections,
                                "requests": self.requests}).encode()
@@ -92,10 +98,18 @@ class Bench:
             body = b'{"version":"0.0.0-bench"}'
         elif path == "/v1/models":
             body = b'{"object":"list","data":[{"id":"m","object":"model"}]}'
+        elif path == "/api/ps":
+            body = b'{"models":[{"name":"m","model":"m","context_length":4096}]}'
+        elif path == "/props":
+            body = b'{"default_generation_settings":{"n_ctx":4096},"total_slots":1}'
+        elif path == "/api/show":
+            body = (b'{"model_info":{"general.architecture":"llama","llama.context_length":4096},'
+                    b'"capabilities":["completion"]}')
         else:
+            status = b"404 Not Found"
             body = b'{"error":"not found"}'
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                     + str(len(body)).encode() + b"\r\n\r\n" + body)
+        writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
         await writer.drain()
 
 
@@ -113,6 +127,9 @@ def main() -> None:
     p.add_argument("--delay-ms", type=float, default=0.0)
     p.add_argument("--port", type=int, default=0)
     a = p.parse_args()
+    from ._common import pin_to_core
+
+    pin_to_core(0)
     try:
         asyncio.run(serve(a.chunks, a.delay_ms, a.port))
     except KeyboardInterrupt:

@@ -1,52 +1,94 @@
-"""Render benchmark results as a markdown table and a bar chart."""
+"""Render one run's results as markdown tables and a PNG chart."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+COLOURS = {"floor": "#9e9e9e", "framework floor": "#cfcfcf", "localllm": "#2a9d5c",
+           "peer": "#d1603d"}
 
-def _row(label: str, e: dict[str, Any], unit: str = "µs") -> str:
-    ratio = f"{e['ratio']:.2f}× {e['floor']}" if "ratio" in e else "floor"
-    return (f"| {label} | {e['median']:.2f} {unit} | {e['min']:.2f}–{e['max']:.2f} | "
-            f"{ratio} |")
+
+def _range(e: dict[str, Any], fmt: str = ".2f") -> str:
+    return f"{e['min']:{fmt}}–{e['max']:{fmt}}"
+
+
+def _targets(r: dict[str, Any]) -> list[str]:
+    rows = r.get("targets") or []
+    met = sum(t["met"] for t in rows)
+    out = [f"### Targets: {met} of {len(rows)} met", "", "| target | goal | measured | met |",
+           "|---|---|---|---|"]
+    out += [f"| {t['what']} | {t['goal']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |"
+            for t in rows]
+    return out
+
+
+def _cpu(r: dict[str, Any]) -> list[str]:
+    out = ["### Client CPU per streamed chunk", "",
+           "Ratios compare best with best (each client's least disturbed repetition with the "
+           "floor's); the ratio of medians follows in brackets.", "",
+           "| client | group | median | min–max | vs raw floor | added over framework floor |",
+           "|---|---|---|---|---|---|"]
+    for k, e in r["cpu"].items():
+        ratio = (f"{e['ratio']:.2f}× ({e['median_ratio']:.2f}×) {e['floor']}"
+                 if "ratio" in e else "—")
+        added = (f"{e['added_us']:+.2f} µs = {e['added_ratio']:.2f}× "
+                 f"({e['median_added_ratio']:.2f}×) raw floor" if "added_us" in e else "—")
+        out.append(f"| {k} | {e['group']} | {e['median']:.2f} µs | {_range(e)} | {ratio} | "
+                   f"{added} |")
+    return out
+
+
+def _ttft(r: dict[str, Any]) -> list[str]:
+    out = ["### Time to first token, warm connection (paced server, 1 ms between chunks)", "",
+           "| client | median | min–max | over raw floor |", "|---|---|---|---|"]
+    out += [f"| {k} | {e['median']:.0f} µs | {_range(e, '.0f')} | {e['over_floor_us']:+.0f} µs "
+            f"({e['floor']}) |" for k, e in r["ttft"].items()]
+    return out
+
+
+def _concurrent(r: dict[str, Any]) -> list[str]:
+    s = r["settings"]
+    out = [f"### {s['streams']} concurrent async streams × {s['chunks']} chunks", "",
+           "| client | wall | vs raw floor | CPU | peak RSS delta | TCP conns: warm-up, then "
+           "measured round |", "|---|---|---|---|---|---|"]
+    out += [f"| {k} | {e['wall_s']['median']:.3f} s | "
+            + (f"{e['wall_ratio']:.2f}×" if "wall_ratio" in e else "—") + " | "
+            f"{e['cpu_s']['median']:.3f} s | {e['rss_delta_mib']['median']:.1f} MiB | "
+            f"{e['warmup_connections']}, {e['new_connections']} |"
+            for k, e in r["concurrent"].items()]
+    return out
+
+
+def _imports(r: dict[str, Any]) -> list[str]:
+    out = ["### Import time (fresh interpreter)", "", "| import | median | min–max |",
+           "|---|---|---|"]
+    out += [f"| `{k}` | {e['median']:.0f} ms | {_range(e, '.0f')} |"
+            for k, e in r["imports"].items()]
+    return out
+
+
+def _e2e(r: dict[str, Any]) -> list[str]:
+    e = r.get("end_to_end")
+    if not e:
+        return []
+    return ["### End to end, real embedded llama.cpp server (gemma-3-270m, 2 threads)", "",
+            f"{e['runs']} streams of {e['tokens']:.0f} tokens: client-observed "
+            f"{e['client_tokens_per_s']:.2f} tokens/s vs the server's own "
+            f"{e['server_tokens_per_s']:.2f} tokens/s: ratio {e['ratio']:.4f} "
+            f"(min {e['ratio_min']:.4f}, max {e['ratio_max']:.4f})."]
 
 
 def markdown(r: dict[str, Any]) -> str:
-    lines = [f"Machine: {r['machine']}; {r['chunks']} chunks per stream.", "",
-             "### Client CPU per streamed chunk", "",
-             "| client / protocol | median | min–max | vs floor (same run) |",
-             "|---|---|---|---|"]
-    lines += [_row(k, e) for k, e in r["cpu"].items()]
-    cpu = r["cpu"]
-    for adapter, floor, raw in (("langchain_sync/ollama", "langchain_floor/ollama",
-                                 "raw_requests/ollama"),
-                                ("llamaindex_sync/ollama", "llamaindex_floor/ollama",
-                                 "raw_requests/ollama")):
-        if adapter in cpu and floor in cpu:
-            added = cpu[adapter]["median"] - cpu[floor]["median"]
-            lines.append(f"\n{adapter}: adds {added:.2f} µs/chunk on top of its framework's "
-                         f"own machinery = {added / cpu[raw]['median']:.2f}× the raw floor.")
-    lines += ["", "### Time to first token, warm connection", "", "| client | median | min–max |",
-              "|---|---|---|"]
-    lines += [f"| {k} | {e['median']:.0f} µs | {e['min']:.0f}–{e['max']:.0f} |"
-              for k, e in r["ttft"].items()]
-    n = r.get("concurrent_streams")
-    lines += ["", f"### {n} concurrent async streams", "",
-              "| client | wall | CPU | peak RSS delta | new TCP conns after warm-up |",
-              "|---|---|---|---|---|"]
-    lines += [f"| {k} | {e['wall_s']:.3f} s | {e['cpu_s']:.3f} s | {e['rss_delta_mib']:.1f} MiB"
-              f" | {e['new_connections_after_warmup']} (warm-up opened "
-              f"{e['warm_connections']}) |" for k, e in r["concurrent"].items()]
-    lines += ["", "### Import time", "", "| import | median | min–max |", "|---|---|---|"]
-    lines += [f"| `{k}` | {e['median']:.0f} ms | {e['min']:.0f}–{e['max']:.0f} |"
-              for k, e in r["imports"].items()]
-    e2e = r.get("end_to_end")
-    if e2e:
-        lines += ["", "### End to end, real embedded llama.cpp server", "",
-                  f"Client-observed {e2e['client_tokens_per_s']:.1f} tokens/s vs the server's "
-                  f"own {e2e['server_tokens_per_s']:.1f} tokens/s (ratio {e2e['ratio']:.3f})."]
-    return "\n".join(lines) + "\n"
+    m, s = r["machine"], r["settings"]
+    head = [f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['system']}; "
+            f"{m['date']}. {s['reps']} interleaved repetitions, each client in its own "
+            f"process; {s['requests']} requests × {s['chunks']} chunks per CPU sample. "
+            "Medians, with min–max over repetitions."]
+    if r.get("quick"):
+        head.append("\n**Quick smoke run: sizes too small for meaningful numbers.**")
+    parts = [head, _targets(r), _cpu(r), _ttft(r), _concurrent(r), _imports(r), _e2e(r)]
+    return "\n\n".join("\n".join(p) for p in parts if p) + "\n"
 
 
 def plot(r: dict[str, Any], path: Path) -> None:
@@ -57,16 +99,29 @@ def plot(r: dict[str, Any], path: Path) -> None:
         import matplotlib.pyplot as plt
     except ImportError:  # the PNG is optional; the table and JSON are always written
         return
-    names = list(r["cpu"])
-    values = [r["cpu"][k]["median"] for k in names]
-    lows = [r["cpu"][k]["median"] - r["cpu"][k]["min"] for k in names]
-    highs = [r["cpu"][k]["max"] - r["cpu"][k]["median"] for k in names]
-    fig, ax = plt.subplots(figsize=(9, 5))
-    colors = ["#888" if k.startswith("raw") or "floor" in k else "#2a7" for k in names]
-    ax.barh(names, values, xerr=[lows, highs], color=colors)
-    ax.invert_yaxis()
-    ax.set_xlabel("client CPU per streamed chunk (µs, median, min–max)")
-    ax.set_title("localllm vs raw floors (grey) — same run")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 8), width_ratios=(3, 2))
+    _bars(left, r["cpu"], lambda e: e["median"], lambda e: (e["min"], e["max"]))
+    left.set_xlabel("client CPU per streamed chunk, µs (median, min–max)")
+    left.set_title("CPU per chunk, same run")
+    _bars(right, r["concurrent"], lambda e: e["wall_s"]["median"],
+          lambda e: (e["wall_s"]["min"], e["wall_s"]["max"]))
+    s = r["settings"]
+    right.set_xlabel("wall time, s")
+    right.set_title(f"{s['streams']} concurrent streams × {s['chunks']} chunks")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLOURS.values()]
+    fig.legend(handles, list(COLOURS), loc="lower center", ncol=4)
+    fig.suptitle(f"localllm benchmarks: {r['machine']['cpu']}, {r['machine']['cores']} cores")
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _bars(ax: Any, entries: dict[str, Any], value: Any, span: Any) -> None:
+    names = list(entries)
+    values = [value(entries[k]) for k in names]
+    lows = [max(0.0, v - span(entries[k])[0]) for k, v in zip(names, values, strict=True)]
+    highs = [max(0.0, span(entries[k])[1] - v) for k, v in zip(names, values, strict=True)]
+    ax.barh(names, values, xerr=[lows, highs], color=[COLOURS[entries[k]["group"]]
+                                                      for k in names])
+    ax.invert_yaxis()
+    ax.tick_params(axis="y", labelsize=8)

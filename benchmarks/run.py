@@ -1,141 +1,220 @@
-"""Run every benchmark and write ``results/results.{json,md,png}``.
+"""Run every benchmark; write ``results/results.{json,md,png}``.
 
-``python -m benchmarks.run`` (full) or ``python -m benchmarks.run --quick`` (CI smoke: tiny N).
-Each client runs in its own process; repetitions are interleaved across clients; results are
-medians with min–max, and ratios to the raw floor measured in the same run.
+``python -m benchmarks.run`` (full, ~15 min on 2 cores) or ``--quick`` (CI smoke: tiny N).
+Each client runs in its own process; repetitions are interleaved across clients (rep 1 of
+every client, then rep 2 …), so a slow minute of the machine hits all of them alike;
+results are medians with min–max, and every ratio is to a floor measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import os
 import platform
 import statistics
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from . import floors, ours, peers  # noqa: F401  (they fill the registry)
+from ._common import REGISTRY, ClientSpec
+from .measure import available
+
 RESULTS = Path(__file__).parent / "results"
-CPU_CLIENTS = [  # (client, protocol, floor it is compared with)
-    ("raw_requests", "ollama", None), ("raw_requests", "openai", None),
-    ("raw_aiohttp", "ollama", None), ("raw_aiohttp", "openai", None),
-    ("localllm_sync", "ollama", "raw_requests"), ("localllm_sync", "openai", "raw_requests"),
-    ("localllm_async", "ollama", "raw_aiohttp"), ("localllm_async", "openai", "raw_aiohttp"),
-    ("langchain_floor", "ollama", "raw_requests"), ("llamaindex_floor", "ollama", "raw_requests"),
-    ("langchain_sync", "ollama", "raw_requests"), ("langchain_async", "ollama", "raw_aiohttp"),
-    ("llamaindex_sync", "ollama", "raw_requests"), ("llamaindex_async", "ollama", "raw_aiohttp"),
-]
-TTFT_CLIENTS = [("raw_requests", "ollama"), ("localllm_sync", "ollama"),
-                ("raw_aiohttp", "ollama"), ("localllm_async", "ollama")]
-CONCURRENT_CLIENTS = [("raw_aiohttp", "ollama"), ("localllm_async", "ollama")]
-IMPORTS = {"localllm": "import localllm",
-           "langchain_core (framework)": "import langchain_core.language_models.chat_models",
-           "langchain_localllm": "import langchain_localllm",
-           "llama_index.core (framework)": "import llama_index.core.llms",
-           "llamaindex_localllm": "import llamaindex_localllm"}
+IMPORTS = {  # what a user writes; the "framework" lines import the classes the adapters extend
+    "localllm": "import localllm",
+    "localllm.Client": "from localllm import Client",
+    "LangChain BaseChatModel (framework)":
+        "from langchain_core.language_models.chat_models import BaseChatModel",
+    "langchain_localllm.ChatLocalLLM": "from langchain_localllm import ChatLocalLLM",
+    "langchain_ollama.ChatOllama": "from langchain_ollama import ChatOllama",
+    "LlamaIndex FunctionCallingLLM (framework)":
+        "from llama_index.core.llms.function_calling import FunctionCallingLLM",
+    "llamaindex_localllm.LocalLLM": "from llamaindex_localllm import LocalLLM",
+    "llama_index.llms.ollama.Ollama": "from llama_index.llms.ollama import Ollama",
+}
+PACKAGES = ("localllm", "langchain_localllm", "llamaindex_localllm")
 
 
-def start_server(chunks: int) -> tuple[subprocess.Popen[str], str]:
+@contextmanager
+def fake_server(chunks: int, delay_ms: float = 0.0) -> Iterator[str]:
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.fake_server", "--chunks",
-                             str(chunks)], stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()  # type: ignore[union-attr]
-    return proc, f"http://127.0.0.1:{line.split()[1]}"
+                             str(chunks), "--delay-ms", str(delay_ms)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        yield f"http://127.0.0.1:{line.split()[1]}"
+    finally:
+        proc.terminate()
+        proc.wait()
 
 
 def client_run(name: str, mode: str, url: str, protocol: str, n: int, chunks: int
                ) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "benchmarks.clients", name, mode, url,
+    out = subprocess.run([sys.executable, "-m", "benchmarks.measure", name, mode, url,
                           protocol, str(n), str(chunks)], capture_output=True, text=True,
-                         check=True, timeout=600)
+                         timeout=900)
+    if out.returncode:
+        raise RuntimeError(f"{name}/{protocol} {mode} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def summary(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+def summary(values: list[float]) -> dict[str, Any]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "samples": values}
 
 
-def import_time(stmt: str, reps: int) -> dict[str, float]:
-    code = f"import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
-    return summary([float(subprocess.run([sys.executable, "-c", code], capture_output=True,
-                                         text=True, check=True).stdout) * 1000
-                    for _ in range(reps)])
+def cases(async_only: bool = False) -> list[tuple[ClientSpec, str]]:
+    return [(spec, proto) for spec in REGISTRY.values() if available(spec.name)
+            and (spec.is_async or not async_only) for proto in spec.protocols]
 
 
-def end_to_end() -> dict[str, float]:
-    """Client-observed tokens/s vs the server's own timings, real embedded server."""
-    from localllm import Client
-    from localllm.server import EmbeddedServer
-
-    with EmbeddedServer(n_parallel=1, n_ctx=2048, cache_prompt=False) as server, \
-            Client(server.url) as client:
-        ratios, client_rates, server_rates = [], [], []
-        for _ in range(3):
-            stamps, timings = [], None
-            for d in client.chat_stream("Count from one to fifty.", max_tokens=64,
-                                        temperature=0, seed=1):
-                if d.content:
-                    stamps.append(time.perf_counter())
-                timings = d.timings or timings
-            if timings is None or len(stamps) < 3 or not timings.predicted_per_second:
-                continue
-            observed = (len(stamps) - 1) / (stamps[-1] - stamps[0])
-            client_rates.append(observed)
-            server_rates.append(timings.predicted_per_second)
-            ratios.append(observed / timings.predicted_per_second)
-    return {"client_tokens_per_s": statistics.median(client_rates),
-            "server_tokens_per_s": statistics.median(server_rates),
-            "ratio": statistics.median(ratios)}
+def key(spec: ClientSpec, protocol: str) -> str:
+    return spec.name if protocol == "none" else f"{spec.name}/{protocol}"
 
 
-def run(quick: bool) -> dict[str, Any]:
-    reps, chunks, requests = (1, 50, 2) if quick else (5, 500, 10)
-    server, url = start_server(chunks)
-    results: dict[str, Any] = {"machine": f"{platform.processor() or platform.machine()}, "
-                               f"Python {platform.python_version()}", "chunks": chunks,
-                               "cpu": {}, "ttft": {}, "concurrent": {}, "imports": {}}
+def raw_floor(spec: ClientSpec, protocol: str) -> str:
+    return f"{'raw_aiohttp' if spec.is_async else 'raw_requests'}/{protocol}"
+
+
+def framework_floor(spec: ClientSpec) -> str | None:
+    if spec.framework is None:
+        return None
+    return f"{spec.framework}_floor" + ("_async" if spec.is_async else "")
+
+
+def interleaved(todo: list[tuple[ClientSpec, str]], reps: int, run: Any) -> dict[str, list[Any]]:
+    samples: dict[str, list[Any]] = {}
+    for _ in range(reps):
+        for spec, proto in todo:
+            samples.setdefault(key(spec, proto), []).append(run(spec, proto))
+    return samples
+
+
+def cpu_mode(reps: int, chunks: int, requests: int) -> dict[str, Any]:
+    todo = cases()
+    with fake_server(chunks) as url:
+        samples = interleaved(todo, reps, lambda s, p: client_run(
+            s.name, "cpu", url, p, requests, chunks)
+            ["cpu_us_per_chunk"])
+    out: dict[str, Any] = {}
+    for spec, proto in todo:
+        k = key(spec, proto)
+        entry = {**summary(samples[k]), "group": spec.group, "async": spec.is_async}
+        if proto != "none":
+            floor = raw_floor(spec, proto)
+            entry.update(floor=floor, ratio=entry["min"] / min(samples[floor]),
+                         median_ratio=entry["median"] / statistics.median(samples[floor]))
+        fw = framework_floor(spec)
+        if fw is not None:
+            added = entry["min"] - min(samples[fw])
+            entry.update(framework_floor=fw, added_us=added,
+                         added_ratio=added / min(samples[entry["floor"]]),
+                         median_added_ratio=(entry["median"] - statistics.median(samples[fw]))
+                         / statistics.median(samples[entry["floor"]]))
+        out[k] = entry
+    return out
+
+
+def ttft_mode(reps: int, requests: int) -> dict[str, Any]:
+    todo = [(s, p) for s, p in cases() if p != "none"]
+    with fake_server(20, delay_ms=1.0) as url:  # paced: the first chunk arrives alone
+        samples = interleaved(todo, reps, lambda s, p: client_run(
+            s.name, "ttft", url, p, requests, 20)["ttft_us"])
+    out = {}
+    for spec, proto in todo:
+        k = key(spec, proto)
+        entry = {**summary(samples[k]), "group": spec.group, "floor": raw_floor(spec, proto)}
+        entry["over_floor_us"] = entry["median"] - statistics.median(samples[entry["floor"]])
+        out[k] = entry
+    return out
+
+
+def concurrent_mode(reps: int, streams: int, chunks: int) -> dict[str, Any]:
+    todo = cases(async_only=True)  # framework floors too: what the framework itself holds
+    with fake_server(chunks) as url:
+        samples = interleaved(todo, reps, lambda s, p: client_run(
+            s.name, "concurrent", url, p, streams, chunks))
+    out = {}
+    for spec, proto in todo:
+        k = key(spec, proto)
+        runs = samples[k]
+        entry: dict[str, Any] = {"group": spec.group}
+        for field in ("wall_s", "cpu_s", "rss_delta_mib"):
+            entry[field] = summary([r[field] for r in runs])
+        entry["warmup_connections"] = max(r["warmup_connections"] for r in runs)
+        entry["new_connections"] = max(r["new_connections"] for r in runs)
+        if proto != "none":
+            entry["floor"] = raw_floor(spec, proto)
+            floor_wall = statistics.median(r["wall_s"] for r in samples[entry["floor"]])
+            entry["wall_ratio"] = entry["wall_s"]["median"] / floor_wall
+        out[k] = entry
+    return out
+
+
+def import_mode(reps: int) -> dict[str, Any]:
+    def once(stmt: str) -> float:
+        code = f"import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
+        return float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    text=True, check=True).stdout) * 1000
+    # As installed: pip byte-compiles packages, an editable checkout may not have.
+    root = Path(__file__).parent.parent
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *(str(root / p) for p in PACKAGES)],
+                   check=True)
+    todo = {label: stmt for label, stmt in IMPORTS.items()
+            if subprocess.run([sys.executable, "-c", stmt], capture_output=True).returncode == 0}
+    samples: dict[str, list[float]] = {}
+    for _ in range(reps):
+        for label, stmt in todo.items():
+            samples.setdefault(label, []).append(once(stmt))
+    return {label: summary(values) for label, values in samples.items()}
+
+
+def machine() -> dict[str, Any]:
+    model = ""
     try:
-        samples: dict[str, list[float]] = {}
-        for _ in range(reps):  # interleaved repetitions
-            for name, protocol, _floor in CPU_CLIENTS:
-                r = client_run(name, "cpu", url, protocol, requests, chunks)
-                samples.setdefault(f"{name}/{protocol}", []).append(r["cpu_us_per_chunk"])
-            for name, protocol in TTFT_CLIENTS:
-                r = client_run(name, "ttft", url, protocol, 5 if quick else 50, chunks)
-                samples.setdefault(f"ttft:{name}", []).append(r["ttft_us"])
-        for name, protocol, floor in CPU_CLIENTS:
-            entry = summary(samples[f"{name}/{protocol}"])
-            if floor:
-                entry["floor"] = f"{floor}/{protocol}"
-                entry["ratio"] = entry["median"] / statistics.median(
-                    samples[f"{floor}/{protocol}"])
-            results["cpu"][f"{name}/{protocol}"] = entry
-        for name, _ in TTFT_CLIENTS:
-            results["ttft"][name] = summary(samples[f"ttft:{name}"])
-        n_conc = 4 if quick else 64
-        server.terminate()
-        server, url = start_server(chunks)
-        for name, protocol in CONCURRENT_CLIENTS:
-            results["concurrent"][name] = client_run(name, "concurrent", url, protocol, n_conc,
-                                                     chunks)
-        results["concurrent_streams"] = n_conc
-    finally:
-        server.terminate()
-    for label, stmt in IMPORTS.items():
-        results["imports"][label] = import_time(stmt, 2 if quick else 7)
-    results["end_to_end"] = end_to_end()
+        with open("/proc/cpuinfo") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                         "")
+    except OSError:
+        pass
+    return {"cpu": model or platform.machine(), "cores": os.cpu_count(),
+            "python": platform.python_version(), "system": platform.platform(terse=True),
+            "date": datetime.date.today().isoformat()}
+
+
+def run(quick: bool, with_e2e: bool = True) -> dict[str, Any]:
+    from .e2e import end_to_end
+    from .targets import check
+
+    reps, chunks, requests, streams = (1, 20, 2, 4) if quick else (5, 500, 10, 64)
+    results: dict[str, Any] = {
+        "machine": machine(), "quick": quick,
+        "settings": {"reps": reps, "chunks": chunks, "requests": requests, "streams": streams}}
+    results["cpu"] = cpu_mode(reps, chunks, requests)
+    results["ttft"] = ttft_mode(1 if quick else 3, 3 if quick else 30)
+    results["concurrent"] = concurrent_mode(1 if quick else 3, streams, chunks)
+    results["imports"] = import_mode(1 if quick else 7)
+    if with_e2e:
+        results["end_to_end"] = end_to_end(quick)
+    results["targets"] = check(results)
     return results
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run for CI")
+    p.add_argument("--no-e2e", action="store_true", help="skip the real embedded server run")
     p.add_argument("--out", type=Path, default=RESULTS)
     args = p.parse_args()
-    results = run(args.quick)
+    results = run(args.quick, with_e2e=not args.no_e2e)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    (args.out / "results.json").write_text(json.dumps(results, indent=1))
     from .report import markdown, plot
 
     (args.out / "results.md").write_text(markdown(results))

@@ -28,7 +28,7 @@ from langchain_core.utils.function_calling import convert_to_json_schema, conver
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
-from localllm import AsyncClient, Client, Timeouts
+from localllm import Timeouts
 from localllm._holder import ClientHolder
 from localllm.errors import LocalLLMError
 
@@ -78,8 +78,8 @@ class ChatLocalLLM(ClientHolder, BaseChatModel):
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
 
-    _client: Client | None = PrivateAttr(default=None)
-    _aclient: AsyncClient | None = PrivateAttr(default=None)
+    _client: Any = PrivateAttr(default=None)  # localllm.Client, built on first use
+    _aclient: Any = PrivateAttr(default=None)  # localllm.AsyncClient
 
     # -- LangChain metadata --------------------------------------------------------------------
     @property

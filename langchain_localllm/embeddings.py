@@ -8,7 +8,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
-from localllm import AsyncClient, Client, Timeouts
+from localllm import Timeouts
 from localllm._holder import ClientHolder
 from localllm.errors import LocalLLMError
 
@@ -30,8 +30,8 @@ class LocalLLMEmbeddings(ClientHolder, BaseModel, Embeddings):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    _client: Client | None = PrivateAttr(default=None)
-    _aclient: AsyncClient | None = PrivateAttr(default=None)
+    _client: Any = PrivateAttr(default=None)  # localllm.Client, built on first use
+    _aclient: Any = PrivateAttr(default=None)  # localllm.AsyncClient
 
     def _client_args(self) -> dict[str, Any]:
         return {"base_url": self.base_url, "backend": self.backend,

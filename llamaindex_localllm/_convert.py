@@ -156,9 +156,8 @@ class ChatStream:
 
 
 def _text_message(text: str) -> ChatMessage:
-    """What ``to_message`` builds for plain text, without re-validating fields built here."""
-    return ChatMessage.model_construct(role=MessageRole.ASSISTANT, additional_kwargs={},
-                                       blocks=[TextBlock.model_construct(text=text)])
+    """What ``to_message`` builds for plain text, without its branches."""
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=[TextBlock(text=text)])
 
 
 def to_message(result: ChatResult) -> ChatMessage:

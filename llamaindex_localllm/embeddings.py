@@ -11,7 +11,7 @@ from typing import Any, Literal
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 
-from localllm import AsyncClient, Client, Timeouts
+from localllm import Timeouts
 from localllm._holder import ClientHolder
 
 
@@ -31,8 +31,8 @@ class LocalLLMEmbedding(ClientHolder, BaseEmbedding):
     query_instruction: str | None = Field(default=None)
     text_instruction: str | None = Field(default=None)
 
-    _client: Client | None = PrivateAttr(default=None)
-    _aclient: AsyncClient | None = PrivateAttr(default=None)
+    _client: Any = PrivateAttr(default=None)  # localllm.Client, built on first use
+    _aclient: Any = PrivateAttr(default=None)  # localllm.AsyncClient
 
     @classmethod
     def class_name(cls) -> str:

@@ -34,7 +34,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.prompts import BasePromptTemplate
 from llama_index.core.types import PydanticProgramMode
 
-from localllm import AsyncClient, Client, ModelInfo, Timeouts
+from localllm import ModelInfo, Timeouts
 from localllm._holder import ClientHolder
 
 from . import _convert as cv
@@ -79,8 +79,8 @@ class LocalLLM(ClientHolder, FunctionCallingLLM):
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Sent with every request (server options).")
 
-    _client: Client | None = PrivateAttr(default=None)
-    _aclient: AsyncClient | None = PrivateAttr(default=None)
+    _client: Any = PrivateAttr(default=None)  # localllm.Client, built on first use
+    _aclient: Any = PrivateAttr(default=None)  # localllm.AsyncClient
     _info: ModelInfo | None = PrivateAttr(default=None)
 
     @classmethod

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .client import AsyncClient, Client
+if TYPE_CHECKING:  # the clients (and requests / aiohttp) load on first use, not on import
+    from .client import AsyncClient, Client
 
 
 class ClientHolder:
@@ -22,6 +23,8 @@ class ClientHolder:
     def client(self) -> Client:
         """The core blocking client."""
         if self._client is None:
+            from .client import Client
+
             self._client = Client(**self._client_args())
         return self._client
 
@@ -29,6 +32,8 @@ class ClientHolder:
     def async_client(self) -> AsyncClient:
         """The core async client (one connection pool per event loop)."""
         if self._aclient is None:
+            from .client import AsyncClient
+
             self._aclient = AsyncClient(**self._client_args())
         return self._aclient
 

@@ -10,6 +10,7 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._frozen import fast_init
 from .errors import LocalLLMError, ProtocolError, Timeout
 from .types import Delta
 
@@ -74,6 +75,7 @@ class Sleep:
     seconds: float
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Emit:
     """Hand ``deltas`` to the caller; then, when ``then_read`` is set, carry it out at once

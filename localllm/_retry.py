@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from .errors import LocalLLMError, ServerError
 
+_SHARED_RNG = random.Random()  # jitter needs no seed of its own per call
+
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 60.0
 
@@ -32,7 +34,7 @@ class AttemptPlan:
         n = len(endpoints)
         self._order = [endpoints[(preferred + i) % n] for i in range(n)]
         self._rounds = max(0, max_retries) + 1
-        self._rng = rng or random.Random()
+        self._rng = rng or _SHARED_RNG  # seeding a new Random costs ~10 µs per call
         self._last: dict[str, LocalLLMError] = {}
         self.last_error: LocalLLMError | None = None
 

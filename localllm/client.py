@@ -9,8 +9,6 @@ from typing import Any
 from ._base import BaseClient
 from ._pull import pull_flow
 from .accumulate import Accumulator
-from .transport.aio import AsyncTransport
-from .transport.sync import SyncTransport
 from .types import ChatResult, Delta, MessageLike, ModelInfo, PullStatus, Timeouts
 from .wire import DEFAULT_MAX_LINE_BYTES
 
@@ -50,6 +48,8 @@ class Client(_Common):
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
+        from .transport.sync import SyncTransport  # requests loads with the first Client
+
         self._transport = SyncTransport(self._base.headers)
 
     def chat_stream(self, messages: Iterable[MessageLike] | str, *, model: str | None = None,
@@ -103,6 +103,8 @@ class AsyncClient(_Common):
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
+        from .transport.aio import AsyncTransport  # aiohttp loads with the first AsyncClient
+
         self._transport = AsyncTransport(self._base.headers)
 
     async def _ready(self) -> None:

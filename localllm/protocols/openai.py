@@ -98,6 +98,14 @@ def _fragments(raw: list[Mapping[str, Any]]) -> tuple[ToolCallFragment, ...]:
 
 def chunk_to_delta(obj: Mapping[str, Any]) -> Delta | None:
     """One ``chat.completion.chunk`` → a Delta (None when it carries nothing)."""
+    choices = obj.get("choices")
+    if choices and len(choices) == 1 and "usage" not in obj and "timings" not in obj:
+        choice = choices[0]
+        delta = choice.get("delta")
+        if choice.get("finish_reason") is None and type(delta) is dict and len(delta) <= 2:
+            content = delta.get("content")  # the per-token chunk: content (and role) only
+            if type(content) is str and len(delta) == 1 + ("role" in delta):
+                return Delta(content) if content else None
     usage = obj.get("usage")
     timings = obj.get("timings")
     choices = obj.get("choices") or ()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._frozen import fast_init
 from ..errors import ProtocolError
 
 _MAX_DEFAULT = 8 * 1024 * 1024
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ServerSentEvent:
     data: str
@@ -39,6 +41,17 @@ class SSEDecoder:
         self.last_id: str | None = None
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
+        if (not self._buffer and not self._data and not self._cr_pending
+                and data.startswith(b"data:") and data.find(b"\n") == len(data) - 2
+                and data.endswith(b"\n\n") and b"\r" not in data):
+            # one whole one-line event per read: how servers flush each token
+            if len(data) - 2 > self.max_line_bytes:
+                self._too_long(len(data) - 2)
+            value = data[6:-2] if data[5:6] == b" " else data[5:-2]
+            event = ServerSentEvent(self._text(value), self._event or "message",
+                                    self.last_id, self._retry)
+            self._event = None
+            return [event]
         if self._cr_pending:
             self._cr_pending = False
             if data[:1] == b"\n":

@@ -59,14 +59,26 @@ def test_sse_whatwg_fields_comments_crlf_multiline() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=10_000), max_size=12))
 def test_sse_same_events_for_any_split(cuts: list[int]) -> None:
-    assert [e.data for e in sse_all(split_at(SSE_SAMPLE, cuts))] == [
-        e.data for e in SSE_EXPECTED]
+    assert sse_all(split_at(SSE_SAMPLE, cuts)) == SSE_EXPECTED
 
 
 def test_sse_every_single_split_point() -> None:
     for i in range(len(SSE_SAMPLE) + 1):
         got = sse_all([SSE_SAMPLE[:i], SSE_SAMPLE[i:]])
-        assert [e.data for e in got] == [e.data for e in SSE_EXPECTED], i
+        assert got == SSE_EXPECTED, i
+
+
+def test_sse_one_event_per_feed_same_as_whole_stream() -> None:
+    """Servers flush one event per write: the decoder's whole-event path must agree with
+    the general one on every field (event, id and retry carried over from earlier lines)."""
+    events = [e + b"\n\n" for e in SSE_SAMPLE.replace(b"\r\n", b"\n").split(b"\n\n") if e]
+    assert sse_all(events) == sse_all([SSE_SAMPLE]) == SSE_EXPECTED
+    dec = SSEDecoder()
+    assert dec.feed(b"event: note\n") == []
+    assert dec.feed(b"data: x\n\n") == [ServerSentEvent("x", "note")]
+    assert dec.feed(b"data: y\n\n") == [ServerSentEvent("y")]
+    with pytest.raises(ProtocolError):
+        SSEDecoder(max_line_bytes=10).feed(b"data: " + b"x" * 20 + b"\n\n")
 
 
 def test_sse_crlf_split_between_feeds_is_one_line_end() -> None:
@@ -114,6 +126,20 @@ def test_ndjson_same_objects_for_any_split(cuts: list[int]) -> None:
         out += dec.feed(piece)
     out += dec.close()
     assert out == NDJSON_OBJECTS
+
+
+def test_ndjson_one_line_per_feed_and_json_only_values() -> None:
+    dec = NDJSONDecoder()
+    out = []
+    for line in NDJSON_SAMPLE.splitlines(keepends=True):
+        out += dec.feed(line)
+    assert out == NDJSON_OBJECTS
+    # What orjson refuses but json accepts still parses (the same input as json.loads).
+    assert dec.feed(b'{"x": NaN, "big": 123456789012345678901234567890}\n')[0]["big"] == (
+        123456789012345678901234567890)
+    assert dec.feed(b"   \n") == []
+    with pytest.raises(ProtocolError, match="longer than"):
+        NDJSONDecoder(max_line_bytes=10).feed(b'{"a": "' + b"x" * 20 + b'"}\n')
 
 
 def test_ndjson_malformed_line_raises_never_skips() -> None:
