@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
     LangSmithParams,
@@ -15,14 +14,7 @@ from langchain_core.language_models.chat_models import (
     generate_from_stream,
 )
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
-from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
@@ -34,6 +26,11 @@ from localllm.errors import LocalLLMError
 
 from ._convert import PROVIDER, ChunkConverter, to_core_messages
 from ._errors import to_langchain
+
+if TYPE_CHECKING:  # parsers and tools load with bind_tools / with_structured_output
+    from langchain_core.language_models import LanguageModelInput
+    from langchain_core.runnables import Runnable
+    from langchain_core.tools import BaseTool
 
 
 class ChatLocalLLM(ClientHolder, BaseChatModel):
@@ -211,6 +208,13 @@ class ChatLocalLLM(ClientHolder, BaseChatModel):
                              "or json_mode")
         if schema is None and method != "json_mode":
             raise ValueError(f"method={method!r} needs a schema")
+        from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+        from langchain_core.output_parsers.openai_tools import (
+            JsonOutputKeyToolsParser,
+            PydanticToolsParser,
+        )
+        from langchain_core.runnables import RunnableMap, RunnablePassthrough
+
         is_model = isinstance(schema, type) and is_basemodel_subclass(schema)
         json_schema = convert_to_json_schema(schema) if schema is not None else None
         trace = {"ls_structured_output_format": {

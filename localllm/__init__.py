@@ -5,8 +5,9 @@ Heavy imports (requests, aiohttp) load on first use of ``Client`` / ``AsyncClien
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_attributes
 from .errors import LocalLLMError
 from .types import (
     ChatResult,
@@ -28,18 +29,8 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-_LAZY = {"Client": ".client", "AsyncClient": ".client", "EmbeddedServer": ".server"}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'localllm' has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, {
+    "Client": ".client", "AsyncClient": ".client", "EmbeddedServer": ".server"})
 
 
 __all__ = [

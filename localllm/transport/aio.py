@@ -54,11 +54,15 @@ class _Stream:
         self.response = response
 
     async def read(self, timeout: float | None) -> bytes:
+        content = self.response.content
         try:
+            data = content.read_nowait()  # what already arrived needs no timer (most reads
+            if data or content.at_eof():  # of a fast stream): all of it, in one piece
+                return data
             if timeout is None:
-                return await self.response.content.readany()
+                return await content.readany()
             async with _timeout(timeout):
-                return await self.response.content.readany()
+                return await content.readany()
         except asyncio.TimeoutError:
             raise ReadTimedOut() from None
         except aiohttp.ClientPayloadError as exc:

@@ -48,7 +48,8 @@ class _Stream:
         if hasattr(raw, "decode_content"):  # requests turns it off; gzip/deflate bodies
             raw.decode_content = True  # without chunking must be decoded too
         if getattr(raw, "chunked", False) and raw.supports_chunked_reads():
-            self._chunks = raw.read_chunked(None, decode_content=True)
+            encoded = bool(response.headers.get("Content-Encoding"))  # else skip the decoder
+            self._chunks = raw.read_chunked(None, decode_content=encoded)
 
     def read(self, timeout: float | None) -> bytes:
         if timeout != self._timeout and self._sock is not None:
