@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._io import Close, Emit, HttpResponse, Open, Read, ReadTimedOut, Sleep
 from ._retry import AttemptPlan
-from .accumulate import Accumulator
+from .accumulate import accumulate
 from .errors import (
     ConnectionFailed,
     FirstTokenTimeout,
@@ -143,23 +143,16 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
             exc.fill(**where)
             if emitted:
                 if exc.partial is None:  # e.g. IdleTimeout or an error record mid-stream
-                    exc.partial = _partial(received)
+                    exc.partial = accumulate(received, strict=False)
                 raise
             plan.failed(endpoint, exc)
-
-
-def _partial(received: list[Delta]) -> Any:
-    acc = Accumulator()
-    for d in received:
-        acc.add(d)
-    return acc.result(strict=False)
 
 
 def _interrupted(received: list[Delta], message: str, where: dict[str, Any]
                  ) -> StreamInterrupted:
     return StreamInterrupted(
         message + " (no done / [DONE] / finish_reason); the partial answer is in .partial",
-        partial=_partial(received),
+        partial=accumulate(received, strict=False),
         hint="The server crashed, was restarted, or a proxy cut the stream; retry the request.",
         **where)
 

@@ -122,8 +122,9 @@ class Accumulator(StreamTail):
         return ToolCall(call.id, call.name, args)
 
 
-def accumulate(deltas: list[Delta]) -> ChatResult:
+def accumulate(deltas: list[Delta], *, strict: bool = True) -> ChatResult:
+    """Fold a whole list at once (``strict=False``: a partial result, see ``result``)."""
     acc = Accumulator()
     for d in deltas:
         acc.add(d)
-    return acc.result()
+    return acc.result(strict=strict)

@@ -61,6 +61,19 @@ def test_every_chunk_carries_delta_and_whole_message_so_far() -> None:
                                                                {"a": 1, "b": 2}]
 
 
+def test_plain_text_chunks_equal_the_general_conversion_then_switch_on_reasoning() -> None:
+    """The running-text path must build exactly what folding the stream would build."""
+    deltas = [Delta("Hel"), Delta("lo"), Delta(reasoning="hmm"), Delta(" you")]
+    stream = cv.ChatStream()
+    for i, d in enumerate(deltas):
+        got = stream.chunk(d)
+        want = cv.to_message(accumulate(deltas[: i + 1], strict=False))
+        assert got.message == want and got.message.blocks == want.blocks
+        assert got.raw == {k: v for k, v in (("content", d.content),
+                                             ("reasoning", d.reasoning)) if v}
+    assert got.message.content == "Hello you"
+
+
 def test_usage_timings_and_raw_on_the_last_chunk() -> None:
     stream = cv.ChatStream()
     last = [stream.chunk(d) for d in fragments_stream()][-1]
