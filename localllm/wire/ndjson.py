@@ -30,8 +30,8 @@ class NDJSONDecoder:
     def feed(self, data: bytes) -> list[Any]:
         if not self._buffer and data.endswith(b"\n") and data.count(b"\n") == 1:
             # the common case: one whole line per read (a server flushes each record)
-            if len(data) > self.max_line_bytes:
-                self._too_long(len(data))
+            if len(data) - 1 > self.max_line_bytes:  # the limit is on the line, not its "\n"
+                self._too_long(len(data) - 1)
             return [self._parse(data)] if data.strip() else []
         if b"\n" not in data:  # a line still arriving: append only (linear in its size)
             self._buffer += data

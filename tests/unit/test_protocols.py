@@ -141,6 +141,30 @@ def test_ollama_stream_tool_calls_whole_thinking_ns_durations() -> None:
     assert result.usage is not None and result.usage.total_tokens == 36
 
 
+def test_per_token_shortcuts_never_drop_fields_in_minimal_records() -> None:
+    """Records with two keys that are not role + content (terse servers) keep every field."""
+    parser = ollama.StreamParser(1 << 20, WHERE)
+    deltas = parser.feed(ndjson(
+        {"message": {"content": "", "tool_calls": [{"function": {"name": "f",
+                                                                  "arguments": {}}}]}},
+        {"message": {"content": "a", "thinking": "t"}},
+        {"message": {"role": "assistant", "content": "b"}},
+        {"message": {"role": "assistant", "content": ""}, "done": True}))
+    result = accumulate(deltas)
+    assert [c.name for c in result.tool_calls] == ["f"]
+    assert (result.content, result.reasoning) == ("ab", "t")
+    parser = openai.StreamParser(1 << 20, WHERE)
+    deltas = parser.feed(sse(chunk({"content": "", "reasoning_content": "r"}),
+                             chunk({"role": "assistant", "content": "c"}),
+                             chunk({"content": "d"}, usage={"prompt_tokens": 1,
+                                                            "completion_tokens": 2,
+                                                            "total_tokens": 3}),
+                             chunk({}, "stop")))
+    result = accumulate(deltas)
+    assert (result.content, result.reasoning, result.finish_reason) == ("cd", "r", "stop")
+    assert result.usage is not None and result.usage.total_tokens == 3
+
+
 def test_ollama_error_line_in_200_stream_raises_and_truncation_is_incomplete() -> None:
     parser = ollama.StreamParser(1 << 20, WHERE)
     with pytest.raises(ServerError, match="out of memory"):

@@ -140,6 +140,9 @@ def test_ndjson_one_line_per_feed_and_json_only_values() -> None:
     assert dec.feed(b"   \n") == []
     with pytest.raises(ProtocolError, match="longer than"):
         NDJSONDecoder(max_line_bytes=10).feed(b'{"a": "' + b"x" * 20 + b'"}\n')
+    exact = b'{"a": "xx"}'  # a line of exactly the limit is allowed on every path
+    assert NDJSONDecoder(max_line_bytes=len(exact)).feed(exact + b"\n") == [{"a": "xx"}]
+    assert NDJSONDecoder(max_line_bytes=len(exact)).feed(exact + b"\n{}\n")[0] == {"a": "xx"}
 
 
 def test_ndjson_malformed_line_raises_never_skips() -> None:
