@@ -83,10 +83,12 @@ class BaseClient:
     def mark_healthy(self, endpoint: str) -> None:
         self.preferred = self.endpoints.index(endpoint)
 
+    def known_backend(self, endpoint: str) -> str | None:
+        """The backend without I/O: configured, or detected earlier."""
+        return self.backend if self.backend != AUTO else self.backends.get(endpoint)
+
     def backend_flow(self, endpoint: str) -> Flow:
-        if self.backend != "auto":
-            return self.backend
-        known = self.backends.get(endpoint)
+        known = self.known_backend(endpoint)
         if known is None:
             known = yield from probe.detect(endpoint, self.timeouts.connect, self._read_limit)
             self.backends[endpoint] = known
@@ -102,13 +104,13 @@ class BaseClient:
                   response_format: Any, max_tokens: int | None, temperature: float | None,
                   seed: int | None, stop: str | Sequence[str] | None,
                   options: dict[str, Any]) -> ChatCall:
-        specs, choice = resolve_tool_choice(tools, tool_choice)
+        specs, choice = resolve_tool_choice(tools, tool_choice) if tools or tool_choice \
+            else (None, None)
         return ChatCall(
-            model=model or "", messages=to_messages(messages), tools=specs, tool_choice=choice,
-            response_format=normalize_response_format(response_format), max_tokens=max_tokens,
-            temperature=temperature, seed=seed,
-            stop=[stop] if isinstance(stop, str) else list(stop) if stop else None,
-            options=options)
+            model or "", to_messages(messages), specs, choice,
+            normalize_response_format(response_format) if response_format is not None else None,
+            max_tokens, temperature, seed,
+            [stop] if isinstance(stop, str) else list(stop) if stop else None, options)
 
     def chat_request(self, endpoint: str, backend: str, call: ChatCall) -> HttpRequest:
         if backend == openai.NAME:

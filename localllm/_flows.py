@@ -41,8 +41,7 @@ class _Clock:
         self.total_deadline = time.monotonic() + timeouts.total if timeouts.total else None
         self.idle = timeouts.idle
         self.first_token = timeouts.first_token
-        self.first_deadline: float | None = None
-        self.new_attempt()
+        self.first_deadline: float | None = None  # set by new_attempt() before each attempt
 
     def new_attempt(self) -> None:
         """Each attempt gets the whole first-token budget; ``total`` spans all of them."""
@@ -89,7 +88,7 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
         received: list[Delta] = []  # folded into a partial result only if something fails
         clock.new_attempt()
         try:
-            backend = yield from client.backend_flow(endpoint)
+            backend = client.known_backend(endpoint) or (yield from client.backend_flow(endpoint))
             where["backend"] = backend
             parser = yield from _open(client, endpoint, backend, call, clock, where)
             got_output = False

@@ -15,6 +15,7 @@ from .errors import LocalLLMError, ProtocolError, Timeout
 from .types import Delta
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HttpRequest:
     method: str
@@ -22,6 +23,7 @@ class HttpRequest:
     json: Any = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HttpResponse:
     status: int
@@ -37,6 +39,7 @@ class HttpResponse:
         return self.headers.get("Content-Type", self.headers.get("content-type", "")).lower()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Send:
     """Send a request and read the whole (bounded) body."""
@@ -46,6 +49,7 @@ class Send:
     read_timeout: float | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Open:
     """Send a request and stop after the headers. On a non-2xx answer the transport reads
@@ -56,6 +60,7 @@ class Open:
     read_timeout: float | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Read:
     """Next bytes of the open body (``b""`` at its end), waiting at most ``timeout``."""
@@ -63,6 +68,7 @@ class Read:
     timeout: float | None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Close:
     """Close the open body. ``reuse`` means it was read to the end (keep-alive)."""
@@ -70,6 +76,7 @@ class Close:
     reuse: bool
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Sleep:
     seconds: float

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Sequence
 from typing import Any
 
 from ._base import BaseClient
@@ -111,16 +111,12 @@ class AsyncClient(_Common):
         if self._base.needs_resolving:  # discovery / embedded start block: not on the loop
             await asyncio.to_thread(self._base.resolve)
 
-    async def chat_stream(self, messages: Iterable[MessageLike] | str, *,
-                          model: str | None = None, **kw: Any) -> AsyncIterator[Delta]:
-        """Async generator of ``Delta``s; same arguments as ``Client.chat_stream``."""
-        await self._ready()
-        stream = self._transport.drive(self._call(messages, model, kw))
-        try:
-            async for delta in stream:
-                yield delta
-        finally:
-            await stream.aclose()
+    def chat_stream(self, messages: Iterable[MessageLike] | str, *, model: str | None = None,
+                    **kw: Any) -> AsyncGenerator[Delta, None]:
+        """Async generator of ``Delta``s; same arguments as ``Client.chat_stream``. Like it,
+        checks the arguments at once; the first ``async for`` step sends the request."""
+        ready = self._ready if self._base.needs_resolving else None
+        return self._transport.drive(self._call(messages, model, kw), ready=ready)
 
     async def chat(self, messages: Iterable[MessageLike] | str, *, model: str | None = None,
                    **kw: Any) -> ChatResult:

@@ -25,13 +25,18 @@ def _from_mapping(m: Mapping[str, Any]) -> Message:
     role = m.get("role")
     if role not in _ROLES:
         raise ValueError(f"message role must be one of {_ROLES}, got {role!r}")
-    text, images = _split_content(m.get("content"))
-    images += tuple(_image(i) for i in m.get("images") or ())
+    content = m.get("content")
+    if len(m) == 2 and type(content) is str:  # {"role", "content"}: most messages
+        return Message(role, content)
+    text, images = _split_content(content)
+    if m.get("images"):
+        images += tuple(_image(i) for i in m["images"])
+    calls = m.get("tool_calls")
     return Message(
         role=role,
         content=text,
         images=images,
-        tool_calls=tuple(parse_tool_call(c, i) for i, c in enumerate(m.get("tool_calls") or ())),
+        tool_calls=tuple(parse_tool_call(c, i) for i, c in enumerate(calls)) if calls else (),
         tool_call_id=m.get("tool_call_id"),
         name=m.get("name") or m.get("tool_name"),
         reasoning=m.get("reasoning_content") or m.get("reasoning") or m.get("thinking"),

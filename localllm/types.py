@@ -154,6 +154,7 @@ class ModelInfo:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Image:
     """An image for a vision model: base64 ``data`` (with ``mime_type``) or a ``url``."""
@@ -163,6 +164,7 @@ class Image:
     mime_type: str = "image/png"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Message:
     role: Role

@@ -6,9 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._frozen import fast_init
 from ..types import Message
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ChatCall:
     model: str

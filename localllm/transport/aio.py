@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
 from typing import Any
 
 import aiohttp
@@ -86,13 +86,15 @@ class AsyncTransport:
         self._headers = {**headers, "User-Agent": "localllm"}
         self._pool_size = pool_size
         self._sessions: dict[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, Any]] = {}
+        self._client_timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
         self.closed = False
 
-    async def _session(self) -> aiohttp.ClientSession:
+    def _live_session(self) -> aiohttp.ClientSession | None:
+        entry = self._sessions.get(asyncio.get_running_loop())
+        return entry[0] if entry is not None and not entry[0].closed else None
+
+    async def _new_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
-        entry = self._sessions.get(loop)
-        if entry is not None and not entry[0].closed:
-            return entry[0]
         for old in [lp for lp in self._sessions if lp.is_closed()]:
             del self._sessions[old]
         session = aiohttp.ClientSession(
@@ -111,10 +113,12 @@ class AsyncTransport:
             await entry[1].aclose()
 
     async def _request(self, cmd: Send | Open) -> aiohttp.ClientResponse:
-        session = await self._session()
+        session = self._live_session() or await self._new_session()
         req = cmd.request
-        timeout = aiohttp.ClientTimeout(total=None, connect=None,
-                                        sock_connect=cmd.connect_timeout)
+        timeout = self._client_timeouts.get(cmd.connect_timeout)
+        if timeout is None:
+            timeout = self._client_timeouts[cmd.connect_timeout] = aiohttp.ClientTimeout(
+                total=None, connect=None, sock_connect=cmd.connect_timeout)
         try:
             async with _timeout(cmd.read_timeout):
                 return await session.request(req.method, req.url, json=req.json,
@@ -152,14 +156,17 @@ class AsyncTransport:
             stream.close(reuse=True)
         return HttpResponse(resp.status, resp.headers, body), None
 
-    async def drive(self, flow: Generator[Any, Any, Any], box: list[Any] | None = None
+    async def drive(self, flow: Generator[Any, Any, Any], box: list[Any] | None = None,
+                    ready: Callable[[], Awaitable[None]] | None = None
                     ) -> AsyncGenerator[Delta, None]:
         """Carry out a flow's commands; yield the deltas it emits. Closes the open body on
-        every exit (error, break, cancellation)."""
+        every exit (error, break, cancellation). ``ready`` runs before the flow starts."""
         stream: _Stream | None = None
         value: Any = None
         error: BaseException | None = None
         try:
+            if ready is not None:
+                await ready()
             while True:
                 try:
                     cmd = flow.throw(error) if error is not None else flow.send(value)
