@@ -81,7 +81,8 @@ class BaseClient:
         return self._resolved if self._resolved is not None else self.resolve()
 
     def mark_healthy(self, endpoint: str) -> None:
-        self.preferred = self.endpoints.index(endpoint)
+        if self.preferred or len(self._urls) > 1:  # one endpoint: always the preferred one
+            self.preferred = self.endpoints.index(endpoint)
 
     def known_backend(self, endpoint: str) -> str | None:
         """The backend without I/O: configured, or detected earlier."""

@@ -123,9 +123,12 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
                 if not deltas:
                     continue
                 received += deltas
-                if not got_output and any(d.is_output for d in deltas):
-                    got_output = True
-                    client.mark_healthy(endpoint)
+                if not got_output:
+                    for d in deltas:
+                        if d.is_output:
+                            got_output = True
+                            client.mark_healthy(endpoint)
+                            break
                 if parser.done:
                     yield from _drain(parser)
                     yield Emit(deltas)

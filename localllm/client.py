@@ -37,6 +37,9 @@ class _Common:
 
     def _call(self, messages: Iterable[MessageLike] | str, model: str | None,
               kw: dict[str, Any]) -> Any:
+        if not kw:  # no keyword arguments: nothing to sort out
+            return self._base.chat_flow(self._base.chat_call(
+                messages, model, None, None, None, None, None, None, None, kw))
         return self._base.chat_flow(self._base.chat_call(
             messages, model, kw.pop("tools", None), kw.pop("tool_choice", None),
             kw.pop("response_format", None), kw.pop("max_tokens", None),

@@ -145,6 +145,17 @@ class StreamParser:
         self.where = where
 
     def feed(self, data: bytes) -> list[Delta]:
+        payload = self._decoder.single_data(data)
+        if payload is not None and payload != b"[DONE]":
+            # one event per read, parsed from its bytes; anything unusual (even a payload
+            # that is not UTF-8 or not JSON) goes the general way, which names the fault
+            try:
+                obj = loads(payload)
+            except ValueError:
+                obj = None
+            if type(obj) is dict and "error" not in obj:
+                delta = self._delta(obj, payload)
+                return [delta] if delta is not None else []
         out = []
         for event in self._decoder.feed(data):
             text = event.data
@@ -163,15 +174,20 @@ class StreamParser:
             if "error" in obj or event.event == "error":
                 message, kind, fields = error_message(obj)
                 raise classify(200, message, kind, fields, body=text, **self.where)
-            try:
-                delta = chunk_to_delta(obj)
-            except (AttributeError, TypeError, KeyError, ValueError):
-                raise unexpected_shape(text, self.where) from None
+            delta = self._delta(obj, text)
             if delta is not None:
-                if delta.finish_reason:
-                    self.finished = True
                 out.append(delta)
         return out
+
+    def _delta(self, obj: dict[str, Any], text: str | bytes) -> Delta | None:
+        try:
+            delta = chunk_to_delta(obj)
+        except (AttributeError, TypeError, KeyError, ValueError):
+            shown = text if isinstance(text, str) else text.decode("utf-8", "replace")
+            raise unexpected_shape(shown, self.where) from None
+        if delta is not None and delta.finish_reason:
+            self.finished = True
+        return delta
 
     def close(self) -> bool:
         """End of body; True when the stream counts as complete."""

@@ -8,7 +8,6 @@ shuts down (through an async-generator finaliser that ``asyncio.run`` always run
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
 from typing import Any
 
@@ -30,11 +29,7 @@ from .._io import (
 )
 from ..errors import ConnectionFailed, ConnectTimeout
 from ..types import Delta
-
-if sys.version_info >= (3, 11):
-    from asyncio import timeout as _timeout
-else:  # pragma: no cover - aiohttp depends on async-timeout there
-    from async_timeout import timeout as _timeout
+from ._within import within
 
 _CONNECT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError,
                    aiohttp.ClientOSError, aiohttp.ClientPayloadError, ConnectionError)
@@ -61,8 +56,7 @@ class _Stream:
                 return data
             if timeout is None:
                 return await content.readany()
-            async with _timeout(timeout):
-                return await content.readany()
+            return await within(timeout, content.readany())
         except asyncio.TimeoutError:
             raise ReadTimedOut() from None
         except aiohttp.ClientPayloadError as exc:
@@ -120,9 +114,8 @@ class AsyncTransport:
             timeout = self._client_timeouts[cmd.connect_timeout] = aiohttp.ClientTimeout(
                 total=None, connect=None, sock_connect=cmd.connect_timeout)
         try:
-            async with _timeout(cmd.read_timeout):
-                return await session.request(req.method, req.url, json=req.json,
-                                             timeout=timeout, allow_redirects=False)
+            return await within(cmd.read_timeout, session.request(
+                req.method, req.url, json=req.json, timeout=timeout, allow_redirects=False))
         except aiohttp.ConnectionTimeoutError:
             raise ConnectTimeout(f"Could not connect within {cmd.connect_timeout}s",
                                  url=req.url, hint="Is the server up and reachable?") from None

@@ -30,6 +30,7 @@ from .._io import (
 )
 from ..errors import ConnectionFailed, ConnectTimeout
 from ..types import Delta
+from ..wire.chunked import ChunkedDecoder, ChunkedEncodingError
 
 _READ_ERRORS = (u3.ProtocolError, u3.IncompleteRead, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ConnectionError, ConnectionError, OSError)
@@ -38,7 +39,7 @@ _READ_ERRORS = (u3.ProtocolError, u3.IncompleteRead, requests.exceptions.Chunked
 class _Stream:
     """An open streaming response and the socket whose timeout each read sets."""
 
-    __slots__ = ("_chunks", "_read", "_sock", "_timeout", "response")
+    __slots__ = ("_chunked", "_chunks", "_read", "_sock", "_timeout", "response")
 
     def __init__(self, response: requests.Response) -> None:
         self.response = response
@@ -47,21 +48,35 @@ class _Stream:
         self._sock: socket.socket | None = getattr(conn, "sock", None)
         self._timeout: float | None = -1.0
         self._chunks: Iterator[bytes] | None = None
+        self._chunked: ChunkedDecoder | None = None
         self._read = getattr(raw, "read1", None) or raw.read  # recorders (vcrpy) lack read1
         if hasattr(raw, "decode_content"):  # requests turns it off; gzip/deflate bodies
             raw.decode_content = True  # without chunking must be decoded too
         if getattr(raw, "chunked", False) and raw.supports_chunked_reads():
-            encoded = bool(response.headers.get("Content-Encoding"))  # else skip the decoder
-            self._chunks = raw.read_chunked(None, decode_content=encoded)
+            encoded = bool(response.headers.get("Content-Encoding"))
+            http_response = getattr(raw, "_original_response", None)
+            if not encoded and type(http_response) is http.client.HTTPResponse \
+                    and http_response.fp is not None and raw.chunk_left is None:
+                # plain chunked body on a real socket: take whatever has arrived in one
+                # read and unframe it here (urllib3 does the same reads, chunk by chunk)
+                self._chunked = ChunkedDecoder()
+                self._read = http_response.fp.read1
+            else:  # compressed, or a recorder's stand-in: urllib3 decodes
+                self._chunks = raw.read_chunked(None, decode_content=encoded)
 
     def read(self, timeout: float | None) -> bytes:
         if timeout != self._timeout and self._sock is not None:
             self._sock.settimeout(timeout)
             self._timeout = timeout
         try:
+            if self._chunked is not None:
+                return self._read_chunked(self._chunked)
             if self._chunks is not None:
                 return next(self._chunks, b"")
             return self._read(65536)  # type: ignore[no-any-return]
+        except ChunkedEncodingError as exc:
+            raise ConnectionFailed(f"Connection broke while reading: {exc}",
+                                   hint="The server's chunked framing is broken.") from None
         except (u3.ReadTimeoutError, TimeoutError):
             raise ReadTimedOut() from None
         except u3.DecodeError as exc:
@@ -69,6 +84,20 @@ class _Stream:
         except _READ_ERRORS as exc:
             raise ConnectionFailed(f"Connection broke while reading: {type(exc).__name__}",
                                    hint="The server closed or reset the connection.") from None
+
+    def _read_chunked(self, decoder: ChunkedDecoder) -> bytes:
+        while not decoder.done:
+            data = self._read(65536)
+            if not data:
+                raise ConnectionFailed("Connection broke while reading: the body ended "
+                                       "before its last chunk",
+                                       hint="The server closed the connection mid-answer.")
+            out = decoder.feed(data)
+            if decoder.done:  # as urllib3 does at the end: the connection can be reused
+                self.response.raw._original_response.close()
+            if out:
+                return out
+        return b""
 
     def close(self, reuse: bool) -> None:
         if reuse:

@@ -40,18 +40,21 @@ class SSEDecoder:
         self._retry: int | None = None
         self.last_id: str | None = None
 
-    def feed(self, data: bytes) -> list[ServerSentEvent]:
+    def single_data(self, data: bytes) -> bytes | None:
+        """The ``data`` bytes when ``data`` is exactly one whole one-line ``message`` event
+        and nothing is pending (how servers flush each token), else None. Changes no state:
+        feeding the same bytes afterwards gives that one event."""
         if (not self._buffer and not self._data and not self._cr_pending
-                and data.startswith(b"data:") and data.find(b"\n") == len(data) - 2
-                and data.endswith(b"\n\n") and b"\r" not in data):
-            # one whole one-line event per read: how servers flush each token
-            if len(data) - 2 > self.max_line_bytes:
-                self._too_long(len(data) - 2)
-            value = data[6:-2] if data[5:6] == b" " else data[5:-2]
-            event = ServerSentEvent(self._text(value), self._event or "message",
-                                    self.last_id, self._retry)
-            self._event = None
-            return [event]
+                and self._event is None and data.startswith(b"data:")
+                and data.find(b"\n") == len(data) - 2 and data.endswith(b"\n\n")
+                and len(data) - 2 <= self.max_line_bytes and b"\r" not in data):
+            return data[6:-2] if data[5:6] == b" " else data[5:-2]
+        return None
+
+    def feed(self, data: bytes) -> list[ServerSentEvent]:
+        value = self.single_data(data)
+        if value is not None:
+            return [ServerSentEvent(self._text(value), "message", self.last_id, self._retry)]
         if self._cr_pending:
             self._cr_pending = False
             if data[:1] == b"\n":

@@ -21,6 +21,7 @@ from localllm.protocols import ollama, openai
 from localllm.protocols._errors import from_response
 from localllm.protocols._request import ChatCall, normalize_response_format, resolve_tool_choice
 from localllm.types import Delta, Image, Message, ToolCallFragment
+from localllm.wire.sse import SSEDecoder
 
 WHERE = {"url": "http://x", "backend": "openai", "model": "m"}
 
@@ -163,6 +164,34 @@ def test_per_token_shortcuts_never_drop_fields_in_minimal_records() -> None:
     result = accumulate(deltas)
     assert (result.content, result.reasoning, result.finish_reason) == ("cd", "r", "stop")
     assert result.usage is not None and result.usage.total_tokens == 3
+
+
+def _outcome(feed: bytes) -> object:
+    parser = openai.StreamParser(1 << 20, WHERE)
+    try:
+        deltas = parser.feed(feed)
+    except Exception as exc:  # the error a caller sees: its type and message
+        return type(exc), str(exc)
+    return deltas, parser.done, parser.finished
+
+
+@pytest.mark.parametrize("event", [
+    b'data: {"choices":[{"delta":{"content":"a"},"finish_reason":null}]}\n\n',
+    b'data:{"choices":[{"delta":{"content":"a"}}]}\n\n',
+    b'data: {"choices":[{"delta":{},"finish_reason":"stop"}],"model":"m"}\n\n',
+    b"data: [DONE]\n\n",
+    b'data: {"error":{"message":"model not found","type":"not_found_error"}}\n\n',
+    b"data: \xff\xfe\n\n",  # not UTF-8
+    b"data: not json\n\n",
+    b"data: [1, 2]\n\n",
+    b'data: {"choices":[{"delta":{"content":5}}]}\n\n',  # wrong shape
+    b'data: {"choices":[{"delta":{"content":"\xc3\xa9"}}]}\n\n',
+])
+def test_openai_one_event_per_read_shortcut_matches_the_general_path(event: bytes) -> None:
+    """A read holding exactly one event is parsed from its bytes without an event object;
+    a leading comment line forces the general path: deltas, flags and errors must agree."""
+    assert SSEDecoder().single_data(event) is not None  # the shortcut does apply
+    assert _outcome(event) == _outcome(b": keep-alive\n" + event)
 
 
 def test_ollama_error_line_in_200_stream_raises_and_truncation_is_incomplete() -> None:
