@@ -123,6 +123,10 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
                 if not deltas:
                     continue
                 received += deltas
+                if parser.failure is not None:  # a bad record after these, in the same read
+                    yield Emit(deltas)
+                    emitted = True
+                    raise parser.failure
                 if not got_output:
                     for d in deltas:
                         if d.is_output:

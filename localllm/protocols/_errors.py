@@ -119,3 +119,12 @@ def _int(value: Any) -> int | None:
 def _html_title(text: str) -> str:
     match = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
     return match.group(1).strip()[:120] if match else text.strip()[:120]
+
+
+def held_back(parsed: list[Any], error: LocalLLMError) -> LocalLLMError:
+    """A bad record after good ones in the same read: the caller gets the good ones first
+    and then this error (``parser.failure``), as if they had come in separate reads.
+    Raises it at once when nothing came before it."""
+    if not parsed:
+        raise error
+    return error

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..accumulate import new_call_id
-from ..errors import ProtocolError
+from ..errors import LocalLLMError, ProtocolError
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
 from ..wire.ndjson import NDJSONDecoder
-from ._errors import classify, error_message, number, unexpected_shape
+from ._errors import classify, error_message, held_back, number, unexpected_shape
 from ._request import ChatCall, schema_of
 
 NAME = "ollama"
@@ -107,24 +107,28 @@ class StreamParser:
     index and a generated id here, so downstream code sees the OpenAI fragment model.
     """
 
-    __slots__ = ("_decoder", "_next_index", "done", "where")
+    __slots__ = ("_decoder", "_next_index", "done", "failure", "where")
 
 
     def __init__(self, max_line_bytes: int, where: dict[str, Any]) -> None:
         self._decoder = NDJSONDecoder(max_line_bytes)
         self._next_index = 0
         self.done = False
+        self.failure: LocalLLMError | None = None  # see held_back()
         self.where = where
 
     def feed(self, data: bytes) -> list[Delta]:
-        out = []
-        for obj in self._decoder.feed(data):
-            try:
-                delta = self._delta(obj)
-            except (AttributeError, TypeError, KeyError, ValueError):
-                raise unexpected_shape(json.dumps(obj), self.where) from None
-            if delta is not None:
-                out.append(delta)
+        out: list[Delta] = []
+        try:
+            for obj in self._decoder.feed(data):
+                try:
+                    delta = self._delta(obj)
+                except (AttributeError, TypeError, KeyError, ValueError):
+                    raise unexpected_shape(json.dumps(obj), self.where) from None
+                if delta is not None:
+                    out.append(delta)
+        except LocalLLMError as exc:
+            self.failure = held_back(out, exc)
         return out
 
     def close(self) -> bool:

@@ -6,12 +6,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ProtocolError
+from ..errors import LocalLLMError, ProtocolError
 from ..messages import image_url
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
 from ..wire._json import loads
 from ..wire.sse import SSEDecoder
-from ._errors import classify, error_message, number, unexpected_shape
+from ._errors import classify, error_message, held_back, number, unexpected_shape
 from ._request import ChatCall
 
 NAME = "openai"
@@ -136,12 +136,13 @@ def chunk_to_delta(obj: Mapping[str, Any]) -> Delta | None:
 class StreamParser:
     """SSE bytes → Deltas. Complete at ``[DONE]``, or at a clean end after a finish_reason."""
 
-    __slots__ = ("_decoder", "done", "finished", "where")
+    __slots__ = ("_decoder", "done", "failure", "finished", "where")
 
     def __init__(self, max_line_bytes: int, where: dict[str, Any]) -> None:
         self._decoder = SSEDecoder(max_line_bytes)
         self.done = False  # saw [DONE]
         self.finished = False  # saw a finish_reason
+        self.failure: LocalLLMError | None = None  # see held_back()
         self.where = where
 
     def feed(self, data: bytes) -> list[Delta]:
@@ -156,7 +157,14 @@ class StreamParser:
             if type(obj) is dict and "error" not in obj:
                 delta = self._delta(obj, payload)
                 return [delta] if delta is not None else []
-        out = []
+        out: list[Delta] = []
+        try:
+            self._events(data, out)
+        except LocalLLMError as exc:
+            self.failure = held_back(out, exc)
+        return out
+
+    def _events(self, data: bytes, out: list[Delta]) -> None:
         for event in self._decoder.feed(data):
             text = event.data
             if text == "[DONE]":
@@ -177,7 +185,6 @@ class StreamParser:
             delta = self._delta(obj, text)
             if delta is not None:
                 out.append(delta)
-        return out
 
     def _delta(self, obj: dict[str, Any], text: str | bytes) -> Delta | None:
         try:

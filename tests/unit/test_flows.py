@@ -91,6 +91,19 @@ def test_no_retry_after_output_started() -> None:
     assert info.value.partial is not None and info.value.partial.content == "a"
 
 
+def test_error_record_in_the_same_read_as_text_loses_nothing() -> None:
+    """Good records and then an error record in one read (a block read of a fast stream):
+    the error carries that text as its partial and, the text being out, is not retried.
+    (That the text is handed out before the error: tests/langchain_adapter.)"""
+    block = b"".join(sse_text("a", "b", finish=False)) + \
+        b'data: {"error":{"message":"runner crashed","code":500}}\n\n'
+    script = Script((HttpResponse(200, SSE), [block]), (HttpResponse(200, SSE), sse_text("c")))
+    with pytest.raises(ServerError) as info:
+        chat(client(), script)
+    assert len(script.opens) == 1
+    assert info.value.partial is not None and info.value.partial.content == "ab"
+
+
 def test_reset_before_first_delta_is_retried() -> None:
     script = Script((HttpResponse(200, SSE), [ConnectionFailed("reset")]),
                     (HttpResponse(200, SSE), sse_text("b")))

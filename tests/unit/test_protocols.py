@@ -67,7 +67,14 @@ def test_openai_stream_without_done_is_complete_only_after_finish_reason() -> No
 def test_openai_error_event_inside_200_stream_raises() -> None:
     parser = openai.StreamParser(1 << 20, WHERE)
     with pytest.raises(ServerError, match="boom"):
-        parser.feed(sse(chunk({"content": "a"}), {"error": {"message": "boom", "code": 500}}))
+        parser.feed(sse({"error": {"message": "boom", "code": 500}}))
+    # after good events in the same read: those come out first, the error is held for the
+    # flow to raise next (nothing that arrived before a failure is lost)
+    parser = openai.StreamParser(1 << 20, WHERE)
+    deltas = parser.feed(sse(chunk({"content": "a"}), {"error": {"message": "boom",
+                                                                 "code": 500}}))
+    assert [d.content for d in deltas] == ["a"]
+    assert isinstance(parser.failure, ServerError) and "boom" in str(parser.failure)
 
 
 def test_openai_context_overflow_in_stream() -> None:
@@ -197,8 +204,12 @@ def test_openai_one_event_per_read_shortcut_matches_the_general_path(event: byte
 def test_ollama_error_line_in_200_stream_raises_and_truncation_is_incomplete() -> None:
     parser = ollama.StreamParser(1 << 20, WHERE)
     with pytest.raises(ServerError, match="out of memory"):
-        parser.feed(ndjson({"message": {"content": "a"}, "done": False},
-                           {"error": "out of memory"}))
+        parser.feed(ndjson({"error": "out of memory"}))
+    parser = ollama.StreamParser(1 << 20, WHERE)
+    deltas = parser.feed(ndjson({"message": {"content": "a"}, "done": False},
+                                {"error": "out of memory"}))
+    assert [d.content for d in deltas] == ["a"]
+    assert isinstance(parser.failure, ServerError) and "out of memory" in str(parser.failure)
     parser = ollama.StreamParser(1 << 20, WHERE)
     parser.feed(ndjson({"message": {"content": "a"}, "done": False}))
     assert parser.close() is False
