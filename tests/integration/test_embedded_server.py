@@ -209,6 +209,40 @@ def test_break_out_closes_the_connection_and_the_server_stops(embedded_server: o
     _wait_slots_idle(url)
 
 
+def test_sync_streams_unframe_chunks_themselves_and_reuse_one_connection(
+        embedded_server: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """llama.cpp streams with chunked framing: the blocking client unframes it itself
+    (one read per wake-up), gets the same text as the async client, and leaves no socket
+    behind (llama.cpp may close its side after a stream; the next call then reconnects)."""
+    from localllm.wire import chunked
+
+    fed: list[int] = []
+    original = chunked.ChunkedDecoder.feed
+
+    def counting(self: chunked.ChunkedDecoder, data: bytes) -> bytes:
+        fed.append(len(data))
+        return original(self, data)
+
+    monkeypatch.setattr(chunked.ChunkedDecoder, "feed", counting)
+    url = embedded_server.url  # type: ignore[attr-defined]
+    port = int(url.rsplit(":", 1)[1])
+    kw = {"model": "gemma-3-270m", "max_tokens": 16, **GREEDY}
+    baseline = established_to(port)
+    with Client(url, backend="openai") as c:
+        texts = []
+        for _ in range(3):
+            texts.append("".join(d.content for d in c.chat_stream("Say hello.", **kw)))
+            assert established_to(port) <= baseline + 1  # at most the one pooled socket
+    assert established_to(port) == baseline
+    assert fed, "the stream did not go through the chunked decoder"
+    assert texts[0] and texts == [texts[0]] * 3
+
+    async def async_text() -> str:
+        async with AsyncClient(url, backend="openai") as ac:
+            return "".join([d.content async for d in ac.chat_stream("Say hello.", **kw)])
+    assert asyncio.run(async_text()) == texts[0]
+
+
 def test_repeated_asyncio_run_with_one_async_client(embedded_server: object) -> None:
     ac = AsyncClient(embedded_server.url)  # type: ignore[attr-defined]
 
