@@ -4,11 +4,11 @@ timeouts per phase, completion rules, retries, failover, fallback — has one co
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._io import Close, Emit, HttpResponse, Open, Read, ReadTimedOut, Sleep
-from ._retry import AttemptPlan
+from ._retry import Attempt, AttemptPlan
 from .accumulate import accumulate
 from .errors import (
     ConnectionFailed,
@@ -78,19 +78,34 @@ def _timeout_error(kind: type[LocalLLMError], timeouts: Any) -> LocalLLMError:
 def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
     """Yields transport commands; ``Emit`` carries deltas to the caller."""
     clock = _Clock(client.timeouts)
-    plan = AttemptPlan(client.endpoints, client.preferred, client.max_retries)
+    endpoints = client.endpoints
+    endpoint = endpoints[client.preferred]  # the first attempt; a plan is made on failure
+    attempts: Iterator[Attempt] | None = None
     emitted = False
-    for attempt in plan:
-        if attempt.delay:
-            yield Sleep(attempt.delay)
-        endpoint = attempt.endpoint
+    while True:
         where: dict[str, Any] = {"url": endpoint, "model": call.model}
         received: list[Delta] = []  # folded into a partial result only if something fails
         clock.new_attempt()
         try:
             backend = client.known_backend(endpoint) or (yield from client.backend_flow(endpoint))
             where["backend"] = backend
-            parser = yield from _open(client, endpoint, backend, call, clock, where)
+            while True:  # send; a very old Ollama without /api/chat gets /api/generate
+                request = client.chat_request(endpoint, backend, call)
+                limit, kind = clock.wait(False)
+                try:
+                    resp: HttpResponse = yield Open(request, client.timeouts.connect, limit)
+                except ReadTimedOut:
+                    raise _timeout_error(kind, client.timeouts) from None
+                if resp.ok or not _chat_missing(client, endpoint, backend, resp):
+                    break
+            if not resp.ok:
+                raise (yield from _refusal(client, endpoint, resp, where))
+            problem = _not_a_stream(backend, resp.content_type, where)
+            if problem is not None:
+                yield Close(reuse=False)
+                raise problem
+            parser = (openai.StreamParser if backend == openai.NAME else ollama.StreamParser)(
+                client.max_line_bytes, where)
             got_output = False
             pending: list[Delta] | None = None  # deltas to hand out before the next read
             # Once output flows and no total deadline runs, every read waits the same idle
@@ -151,7 +166,15 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
                 if exc.partial is None:  # e.g. IdleTimeout or an error record mid-stream
                     exc.partial = accumulate(received, strict=False)
                 raise
+            if attempts is None:
+                plan = AttemptPlan(endpoints, client.preferred, client.max_retries)
+                attempts = iter(plan)
+                next(attempts)  # the attempt that just failed
             plan.failed(endpoint, exc)
+        attempt = next(attempts)  # raises the last error once the plan is used up
+        if attempt.delay:
+            yield Sleep(attempt.delay)
+        endpoint = attempt.endpoint
 
 
 def _interrupted(received: list[Delta], message: str, where: dict[str, Any]
@@ -177,41 +200,37 @@ def _drain(parser: Any) -> Flow:
         parser.feed(chunk)
 
 
-def _open(client: BaseClient, endpoint: str, backend: str, call: ChatCall, clock: _Clock,
-          where: dict[str, Any]) -> Flow:
-    """Send the request and check the answer's status and type; returns a stream parser."""
-    timeouts = client.timeouts
-    while True:
-        request = client.chat_request(endpoint, backend, call)
-        limit, kind = clock.wait(False)
-        try:
-            resp: HttpResponse = yield Open(request, timeouts.connect, limit)
-        except ReadTimedOut:
-            raise _timeout_error(kind, timeouts) from None
-        if resp.ok:
-            break
-        if backend == ollama.NAME and ollama.is_chat_missing(resp.status, resp.body) \
-                and endpoint not in client.chat_missing:
-            client.chat_missing.add(endpoint)  # very old Ollama: use /api/generate
-            continue
-        error = from_response(resp.status, resp.body, resp.headers, **where)
-        if isinstance(error, ModelNotFound):
-            yield from _add_available(client, endpoint, error)
-        raise error
-    ctype = resp.content_type
+def _chat_missing(client: BaseClient, endpoint: str, backend: str, resp: HttpResponse
+                  ) -> bool:
+    """True (once per endpoint) when the server has no ``/api/chat``: send again, to
+    ``/api/generate``."""
+    if backend == ollama.NAME and ollama.is_chat_missing(resp.status, resp.body) \
+            and endpoint not in client.chat_missing:
+        client.chat_missing.add(endpoint)
+        return True
+    return False
+
+
+def _refusal(client: BaseClient, endpoint: str, resp: HttpResponse, where: dict[str, Any]
+             ) -> Flow:
+    """The typed error for a non-2xx answer; a missing model lists the available ones."""
+    error = from_response(resp.status, resp.body, resp.headers, **where)
+    if isinstance(error, ModelNotFound):
+        yield from _add_available(client, endpoint, error)
+    return error
+
+
+def _not_a_stream(backend: str, ctype: str, where: dict[str, Any]) -> ProtocolError | None:
+    """A 2xx answer that is not a model stream (a web page, a proxy's JSON)."""
     if "html" in ctype:
-        yield Close(reuse=False)
-        raise ProtocolError(f"Got an HTML page ({ctype}) instead of a model stream",
-                            hint="Something other than an LLM server answers at this URL.",
-                            **where)
-    if backend == openai.NAME:
-        if ctype and "event-stream" not in ctype:
-            yield Close(reuse=False)
-            raise ProtocolError(f"Expected text/event-stream, got {ctype!r}", hint=(
-                "This does not look like an OpenAI-compatible streaming answer; check the "
-                "URL, or set backend='ollama' for an Ollama server."), **where)
-        return openai.StreamParser(client.max_line_bytes, where)
-    return ollama.StreamParser(client.max_line_bytes, where)
+        return ProtocolError(f"Got an HTML page ({ctype}) instead of a model stream",
+                             hint="Something other than an LLM server answers at this URL.",
+                             **where)
+    if backend == openai.NAME and ctype and "event-stream" not in ctype:
+        return ProtocolError(f"Expected text/event-stream, got {ctype!r}", hint=(
+            "This does not look like an OpenAI-compatible streaming answer; check the "
+            "URL, or set backend='ollama' for an Ollama server."), **where)
+    return None
 
 
 def _add_available(client: BaseClient, endpoint: str, error: ModelNotFound) -> Flow:

@@ -7,8 +7,11 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, S
 from typing import Any
 
 from ._base import BaseClient
+from ._flows import chat_flow
 from ._pull import pull_flow
 from .accumulate import Accumulator
+from .messages import to_messages
+from .protocols._request import ChatCall
 from .types import ChatResult, Delta, MessageLike, ModelInfo, PullStatus, Timeouts
 from .wire import DEFAULT_MAX_LINE_BYTES
 
@@ -37,9 +40,8 @@ class _Common:
 
     def _call(self, messages: Iterable[MessageLike] | str, model: str | None,
               kw: dict[str, Any]) -> Any:
-        if not kw:  # no keyword arguments: nothing to sort out
-            return self._base.chat_flow(self._base.chat_call(
-                messages, model, None, None, None, None, None, None, None, kw))
+        if not kw:  # no keyword arguments: nothing to sort out, every option at its default
+            return chat_flow(self._base, ChatCall(model or "", to_messages(messages)))
         return self._base.chat_flow(self._base.chat_call(
             messages, model, kw.pop("tools", None), kw.pop("tool_choice", None),
             kw.pop("response_format", None), kw.pop("max_tokens", None),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,14 @@ class ChatCall:
     seed: int | None = None
     stop: list[str] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+
+
+def render_each(messages: list[Message], render: Callable[[Message], dict[str, Any]]
+                ) -> list[dict[str, Any]]:
+    out = []  # a loop, not a comprehension: on 3.11 that is one more function per call
+    for m in messages:
+        out.append(render(m))
+    return out
 
 
 def normalize_tool(tool: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from ..errors import LocalLLMError, ProtocolError
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
 from ..wire.ndjson import NDJSONDecoder
 from ._errors import classify, error_message, held_back, number, unexpected_shape
-from ._request import ChatCall, schema_of
+from ._request import ChatCall, render_each, schema_of
 
 NAME = "ollama"
 # Keys that belong at the top level of an Ollama request, not in "options".
@@ -52,10 +52,12 @@ def _options_and_top(call: ChatCall) -> tuple[dict[str, Any], dict[str, Any]]:
             options[key] = value
     if call.max_tokens is not None:
         options["num_predict"] = call.max_tokens
-    for key in ("temperature", "seed", "stop"):
-        value = getattr(call, key)
-        if value is not None:
-            options[key] = value
+    if call.temperature is not None:
+        options["temperature"] = call.temperature
+    if call.seed is not None:
+        options["seed"] = call.seed
+    if call.stop is not None:
+        options["stop"] = call.stop
     fmt = call.response_format
     if fmt and fmt.get("type") != "text":
         top.setdefault("format", schema_of(fmt) or "json")
@@ -65,7 +67,7 @@ def _options_and_top(call: ChatCall) -> tuple[dict[str, Any], dict[str, Any]]:
 def chat_body(call: ChatCall) -> dict[str, Any]:
     options, top = _options_and_top(call)
     body: dict[str, Any] = {"model": call.model, "stream": True,
-                            "messages": [render_message(m) for m in call.messages]}
+                            "messages": render_each(call.messages, render_message)}
     if call.tools and call.tool_choice != "none":
         body["tools"] = call.tools
     if options:

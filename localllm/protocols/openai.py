@@ -12,7 +12,7 @@ from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
 from ..wire._json import loads
 from ..wire.sse import SSEDecoder
 from ._errors import classify, error_message, held_back, number, unexpected_shape
-from ._request import ChatCall
+from ._request import ChatCall, render_each
 
 NAME = "openai"
 # Options that only mean something to Ollama; sending them elsewhere can fail validation.
@@ -51,7 +51,7 @@ def render_message(m: Message) -> dict[str, Any]:
 def chat_body(call: ChatCall) -> dict[str, Any]:
     body: dict[str, Any] = {
         "model": call.model,
-        "messages": [render_message(m) for m in call.messages],
+        "messages": render_each(call.messages, render_message),
         "stream": True,
         "stream_options": {"include_usage": True},
     }
@@ -61,10 +61,14 @@ def chat_body(call: ChatCall) -> dict[str, Any]:
         body["tool_choice"] = call.tool_choice
     if call.response_format:
         body["response_format"] = call.response_format
-    for key in ("max_tokens", "temperature", "seed", "stop"):
-        value = getattr(call, key)
-        if value is not None:
-            body[key] = value
+    if call.max_tokens is not None:
+        body["max_tokens"] = call.max_tokens
+    if call.temperature is not None:
+        body["temperature"] = call.temperature
+    if call.seed is not None:
+        body["seed"] = call.seed
+    if call.stop is not None:
+        body["stop"] = call.stop
     for key, value in call.options.items():
         if key == "reasoning":
             if value is not None:  # vLLM / llama.cpp templates read enable_thinking
