@@ -29,7 +29,7 @@ from .._io import (
 )
 from ..errors import ConnectionFailed, ConnectTimeout
 from ..types import Delta
-from ._within import within
+from ._within import Alarm
 
 _CONNECT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError,
                    aiohttp.ClientOSError, aiohttp.ClientPayloadError, ConnectionError)
@@ -48,7 +48,7 @@ class _Stream:
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self.response = response
 
-    async def read(self, timeout: float | None) -> bytes:
+    async def read(self, timeout: float | None, alarm: Alarm) -> bytes:
         content = self.response.content
         try:
             data = content.read_nowait()  # what already arrived needs no timer (most reads
@@ -56,7 +56,7 @@ class _Stream:
                 return data
             if timeout is None:
                 return await content.readany()
-            return await within(timeout, content.readany())
+            return await alarm.wait(timeout, content.readany())
         except asyncio.TimeoutError:
             raise ReadTimedOut() from None
         except aiohttp.ClientPayloadError as exc:
@@ -106,7 +106,7 @@ class AsyncTransport:
         if entry is not None:
             await entry[1].aclose()
 
-    async def _request(self, cmd: Send | Open) -> aiohttp.ClientResponse:
+    async def _request(self, cmd: Send | Open, alarm: Alarm) -> aiohttp.ClientResponse:
         session = self._live_session() or await self._new_session()
         req = cmd.request
         timeout = self._client_timeouts.get(cmd.connect_timeout)
@@ -114,7 +114,7 @@ class AsyncTransport:
             timeout = self._client_timeouts[cmd.connect_timeout] = aiohttp.ClientTimeout(
                 total=None, connect=None, sock_connect=cmd.connect_timeout)
         try:
-            return await within(cmd.read_timeout, session.request(
+            return await alarm.wait(cmd.read_timeout, session.request(
                 req.method, req.url, json=req.json, timeout=timeout, allow_redirects=False))
         except aiohttp.ConnectionTimeoutError:
             raise ConnectTimeout(f"Could not connect within {cmd.connect_timeout}s",
@@ -129,22 +129,22 @@ class AsyncTransport:
                                    url=req.url,
                                    hint="Start the server, or check host and port.") from None
 
-    async def send(self, cmd: Send) -> HttpResponse:
-        resp = await self._request(cmd)
+    async def send(self, cmd: Send, alarm: Alarm) -> HttpResponse:
+        resp = await self._request(cmd, alarm)
         stream = _Stream(resp)
         try:
-            body = await _read_bounded(stream, cmd.read_timeout)
+            body = await _read_bounded(stream, cmd.read_timeout, alarm)
         finally:
             stream.close(reuse=True)
         return HttpResponse(resp.status, resp.headers, body)
 
-    async def open(self, cmd: Open) -> tuple[HttpResponse, _Stream | None]:
-        resp = await self._request(cmd)
+    async def open(self, cmd: Open, alarm: Alarm) -> tuple[HttpResponse, _Stream | None]:
+        resp = await self._request(cmd, alarm)
         stream = _Stream(resp)
         if 200 <= resp.status < 300:
             return HttpResponse(resp.status, resp.headers), stream
         try:
-            body = await _read_bounded(stream, cmd.read_timeout)
+            body = await _read_bounded(stream, cmd.read_timeout, alarm)
         finally:
             stream.close(reuse=True)
         return HttpResponse(resp.status, resp.headers, body), None
@@ -153,8 +153,10 @@ class AsyncTransport:
                     ready: Callable[[], Awaitable[None]] | None = None
                     ) -> AsyncGenerator[Delta, None]:
         """Carry out a flow's commands; yield the deltas it emits. Closes the open body on
-        every exit (error, break, cancellation). ``ready`` runs before the flow starts."""
+        every exit (error, break, cancellation). ``ready`` runs before the flow starts.
+        One ``Alarm`` times every wait of the flow."""
         stream: _Stream | None = None
+        alarm = Alarm()
         value: Any = None
         error: BaseException | None = None
         try:
@@ -177,11 +179,11 @@ class AsyncTransport:
                     cmd, kind = cmd.then_read, Read
                 try:
                     if kind is Read:
-                        value = await stream.read(cmd.timeout)  # type: ignore[union-attr]
+                        value = await stream.read(cmd.timeout, alarm)  # type: ignore[union-attr]
                     elif kind is Open:
-                        value, stream = await self.open(cmd)
+                        value, stream = await self.open(cmd, alarm)
                     elif kind is Send:
-                        value = await self.send(cmd)
+                        value = await self.send(cmd, alarm)
                     elif kind is Close:
                         stream.close(cmd.reuse)  # type: ignore[union-attr]
                         stream = None
@@ -193,6 +195,7 @@ class AsyncTransport:
                         stream = None
                     error = detached(exc)
         finally:
+            alarm.close()
             if stream is not None:
                 stream.close(reuse=False)
             flow.close()
@@ -204,10 +207,10 @@ class AsyncTransport:
         return box[0]
 
 
-async def _read_bounded(stream: _Stream, timeout: float | None) -> bytes:
+async def _read_bounded(stream: _Stream, timeout: float | None, alarm: Alarm) -> bytes:
     parts, size = [], 0
     while size <= MAX_ERROR_BODY:
-        chunk = await stream.read(timeout)
+        chunk = await stream.read(timeout, alarm)
         if not chunk:
             break
         parts.append(chunk)
