@@ -41,10 +41,11 @@ class _Clock:
         self.total_deadline = time.monotonic() + timeouts.total if timeouts.total else None
         self.idle = timeouts.idle
         self.first_token = timeouts.first_token
-        self.first_deadline: float | None = None  # set by new_attempt() before each attempt
+        self.first_deadline = (time.monotonic() + timeouts.first_token  # the first attempt's
+                               if timeouts.first_token else None)
 
     def new_attempt(self) -> None:
-        """Each attempt gets the whole first-token budget; ``total`` spans all of them."""
+        """Each later attempt gets the whole first-token budget too; ``total`` spans all."""
         if self.first_token:
             self.first_deadline = time.monotonic() + self.first_token
 
@@ -85,7 +86,6 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
     while True:
         where: dict[str, Any] = {"url": endpoint, "model": call.model}
         received: list[Delta] = []  # folded into a partial result only if something fails
-        clock.new_attempt()
         try:
             backend = client.known_backend(endpoint) or (yield from client.backend_flow(endpoint))
             where["backend"] = backend
@@ -175,6 +175,7 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
         if attempt.delay:
             yield Sleep(attempt.delay)
         endpoint = attempt.endpoint
+        clock.new_attempt()
 
 
 def _interrupted(received: list[Delta], message: str, where: dict[str, Any]

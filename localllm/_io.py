@@ -1,7 +1,9 @@
 """The commands a pure flow hands to a transport, and what comes back.
 
 Flows (``_flows.py``) are generators that yield these commands; the sync and async
-transports carry them out. That keeps every decision out of the I/O layer.
+transports carry them out. That keeps every decision out of the I/O layer. They are
+plain slotted dataclasses, treated as values but not frozen: several are built for every
+request, and a frozen one costs about twice as much to build.
 """
 
 from __future__ import annotations
@@ -10,21 +12,18 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._frozen import fast_init
 from .errors import LocalLLMError, ProtocolError, Timeout
 from .types import Delta
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HttpRequest:
     method: str
     url: str
     json: Any = None
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HttpResponse:
     status: int
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -39,8 +38,7 @@ class HttpResponse:
         return self.headers.get("Content-Type", self.headers.get("content-type", "")).lower()
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Send:
     """Send a request and read the whole (bounded) body."""
 
@@ -49,8 +47,7 @@ class Send:
     read_timeout: float | None
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Open:
     """Send a request and stop after the headers. On a non-2xx answer the transport reads
     the (bounded) body and closes; on 2xx the body is left to ``Read``."""
@@ -60,30 +57,26 @@ class Open:
     read_timeout: float | None
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Read:
     """Next bytes of the open body (``b""`` at its end), waiting at most ``timeout``."""
 
     timeout: float | None
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Close:
     """Close the open body. ``reuse`` means it was read to the end (keep-alive)."""
 
     reuse: bool
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sleep:
     seconds: float
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Emit:
     """Hand ``deltas`` to the caller; then, when ``then_read`` is set, carry it out at once
     (one step per streamed chunk instead of two: the hot path of every stream)."""

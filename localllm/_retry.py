@@ -6,7 +6,6 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ._frozen import fast_init
 from .errors import LocalLLMError, ServerError
 
 _SHARED_RNG = random.Random()  # jitter needs no seed of its own per call
@@ -15,8 +14,7 @@ MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 60.0
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Attempt:
     endpoint: str
     delay: float

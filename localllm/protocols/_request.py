@@ -6,12 +6,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._frozen import fast_init
 from ..types import Message
 
 
-@fast_init
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChatCall:
     model: str
     messages: list[Message]

@@ -65,7 +65,11 @@ def _options_and_top(call: ChatCall) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def chat_body(call: ChatCall) -> dict[str, Any]:
-    options, top = _options_and_top(call)
+    if call.options or call.response_format or call.max_tokens is not None \
+            or call.temperature is not None or call.seed is not None or call.stop is not None:
+        options, top = _options_and_top(call)
+    else:  # a call with no options at all
+        options, top = {}, {}
     body: dict[str, Any] = {"model": call.model, "stream": True,
                             "messages": render_each(call.messages, render_message)}
     if call.tools and call.tool_choice != "none":

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from ..errors import LocalLLMError, ProtocolError
 from ..messages import image_url
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
@@ -154,8 +156,8 @@ class StreamParser:
         if payload is not None and payload != b"[DONE]":
             # one event per read, parsed from its bytes; anything unusual (even a payload
             # that is not UTF-8 or not JSON) goes the general way, which names the fault
-            try:
-                obj = loads(payload)
+            try:  # orjson alone: what it refuses (NaN, huge ints) goes the general way too
+                obj = orjson.loads(payload)
             except ValueError:
                 obj = None
             if type(obj) is dict and "error" not in obj:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from ..errors import ProtocolError
 from ._json import loads
 
@@ -32,7 +34,12 @@ class NDJSONDecoder:
             # the common case: one whole line per read (a server flushes each record)
             if len(data) - 1 > self.max_line_bytes:  # the limit is on the line, not its "\n"
                 self._too_long(len(data) - 1)
-            return [self._parse(data)] if data.strip() else []
+            if not data.strip():
+                return []
+            try:  # orjson straight away; what it refuses goes the way that names the fault
+                return [orjson.loads(data)]
+            except ValueError:
+                return [self._parse(data)]
         if b"\n" not in data:  # a line still arriving: append only (linear in its size)
             self._buffer += data
             if len(self._buffer) > self.max_line_bytes:
