@@ -41,8 +41,9 @@ def _cpu(r: dict[str, Any]) -> list[str]:
 
 def _ttft(r: dict[str, Any]) -> list[str]:
     out = ["### Time to first token, warm connection (paced server, 1 ms between chunks)", "",
-           "Each sample is the median of 40 requests; over the floor compares best with "
-           "best, medians in brackets.", "",
+           f"Each sample is the median of {r['settings'].get('ttft_requests', 40)} requests "
+           f"in one process, {r['settings'].get('ttft_reps', 5)} processes per client; over "
+           "the floor compares best with best, medians in brackets.", "",
            "| client | median | min–max | over raw floor |", "|---|---|---|---|"]
     out += [f"| {k} | {e['median']:.0f} µs | {_range(e, '.0f')} | {e['over_floor_us']:+.0f} µs "
             f"({e['median_over_floor_us']:+.0f} µs) {e['floor']} |" for k, e in r["ttft"].items()]
