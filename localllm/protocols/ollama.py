@@ -52,12 +52,10 @@ def _options_and_top(call: ChatCall) -> tuple[dict[str, Any], dict[str, Any]]:
             options[key] = value
     if call.max_tokens is not None:
         options["num_predict"] = call.max_tokens
-    if call.temperature is not None:
-        options["temperature"] = call.temperature
-    if call.seed is not None:
-        options["seed"] = call.seed
-    if call.stop is not None:
-        options["stop"] = call.stop
+    for key in ("temperature", "seed", "stop"):
+        value = getattr(call, key)
+        if value is not None:
+            options[key] = value
     fmt = call.response_format
     if fmt and fmt.get("type") != "text":
         top.setdefault("format", schema_of(fmt) or "json")
