@@ -81,7 +81,8 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
     clock = _Clock(client.timeouts)
     endpoints = client.endpoints
     endpoint = endpoints[client.preferred]  # the first attempt; a plan is made on failure
-    attempts: Iterator[Attempt] | None = None
+    plan: AttemptPlan | None = None  # retries and failover, once an attempt failed
+    attempts: Iterator[Attempt] = iter(())
     emitted = False
     while True:
         where: dict[str, Any] = {"url": endpoint, "model": call.model}
@@ -166,7 +167,7 @@ def chat_flow(client: BaseClient, call: ChatCall) -> Flow:
                 if exc.partial is None:  # e.g. IdleTimeout or an error record mid-stream
                     exc.partial = accumulate(received, strict=False)
                 raise
-            if attempts is None:
+            if plan is None:
                 plan = AttemptPlan(endpoints, client.preferred, client.max_retries)
                 attempts = iter(plan)
                 next(attempts)  # the attempt that just failed

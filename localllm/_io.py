@@ -12,7 +12,7 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import LocalLLMError, ProtocolError, Timeout
+from .errors import ConnectionFailed, LocalLLMError, ProtocolError, Timeout
 from .types import Delta
 
 
@@ -99,6 +99,14 @@ def unreadable_http(detail: str, url: str | None = None) -> ProtocolError:
     return ProtocolError(f"Unreadable HTTP answer: {detail.strip()[:120]!r}", url=url,
                          hint="Another kind of service may listen on this port, or a proxy "
                          "mangles the answer; check the base URL and port.")
+
+
+def broken_read(detail: str, hint: str = "The server closed or reset the connection."
+                ) -> ConnectionFailed:
+    """The connection failed under an open answer (reset, cut, broken framing). The flow
+    adds url/model/backend and, once output was handed out, turns it into
+    ``StreamInterrupted`` with the partial answer."""
+    return ConnectionFailed(f"Connection broke while reading: {detail}", hint=hint)
 
 
 def detached(exc: BaseException) -> BaseException:

@@ -24,12 +24,13 @@ from .._io import (
     ReadTimedOut,
     Send,
     Sleep,
+    broken_read,
     detached,
     unreadable_http,
 )
 from ..errors import ConnectionFailed, ConnectTimeout
 from ..types import Delta
-from ._within import Alarm
+from ._alarm import Alarm
 
 _CONNECT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError,
                    aiohttp.ClientOSError, aiohttp.ClientPayloadError, ConnectionError)
@@ -58,21 +59,35 @@ class _Stream:
                 return await content.readany()
             return await alarm.wait(timeout, content.readany())
         except asyncio.TimeoutError:
+            rejected = _rejected_body(self.response)
+            if rejected is not None:
+                raise broken_read(f"the answer's framing is broken ({rejected})",
+                                  hint="The server or a proxy sent a malformed body.") from None
             raise ReadTimedOut() from None
         except aiohttp.ClientPayloadError as exc:
             if isinstance(exc.__cause__, ContentEncodingError):  # not a broken connection
                 raise unreadable_http(exc.__cause__.message) from None
-            raise ConnectionFailed(f"Connection broke while reading: {type(exc).__name__}",
-                                   hint="The server closed or reset the connection.") from None
+            raise broken_read(type(exc).__name__) from None
         except (*_CONNECT_ERRORS, aiohttp.ClientError) as exc:
-            raise ConnectionFailed(f"Connection broke while reading: {type(exc).__name__}",
-                                   hint="The server closed or reset the connection.") from None
+            raise broken_read(type(exc).__name__) from None
 
     def close(self, reuse: bool) -> None:
         if reuse:
             self.response.release()
         else:
             self.response.close()
+
+
+def _rejected_body(response: aiohttp.ClientResponse) -> str | None:
+    """Why aiohttp's parser gave up on the body, if it did. Its C parser drops the
+    connection on broken chunked framing without waking a reader, so a wait that timed out
+    may really be a broken answer: that is the error to report, not a stall."""
+    conn = response.connection
+    exc = conn.protocol.exception() if conn is not None and conn.protocol is not None \
+        else None
+    if exc is None:
+        return None
+    return str(getattr(exc, "message", "") or type(exc).__name__)[:120]
 
 
 class AsyncTransport:

@@ -25,6 +25,7 @@ from .._io import (
     ReadTimedOut,
     Send,
     Sleep,
+    broken_read,
     detached,
     unreadable_http,
 )
@@ -75,23 +76,20 @@ class _Stream:
                 return next(self._chunks, b"")
             return self._read(65536)  # type: ignore[no-any-return]
         except ChunkedEncodingError as exc:
-            raise ConnectionFailed(f"Connection broke while reading: {exc}",
-                                   hint="The server's chunked framing is broken.") from None
+            raise broken_read(str(exc), hint="The server's chunked framing is broken.") from None
         except (u3.ReadTimeoutError, TimeoutError):
             raise ReadTimedOut() from None
         except u3.DecodeError as exc:
             raise unreadable_http(str(exc.args[0] if exc.args else exc)) from None
         except _READ_ERRORS as exc:
-            raise ConnectionFailed(f"Connection broke while reading: {type(exc).__name__}",
-                                   hint="The server closed or reset the connection.") from None
+            raise broken_read(type(exc).__name__) from None
 
     def _read_chunked(self, decoder: ChunkedDecoder) -> bytes:
         while not decoder.done:
             data = self._read(65536)
             if not data:
-                raise ConnectionFailed("Connection broke while reading: the body ended "
-                                       "before its last chunk",
-                                       hint="The server closed the connection mid-answer.")
+                raise broken_read("the body ended before its last chunk",
+                                  hint="The server closed the connection mid-answer.")
             out = decoder.feed(data)
             if decoder.done:  # as urllib3 does at the end: the connection can be reused
                 self.response.raw._original_response.close()

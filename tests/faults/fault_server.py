@@ -306,6 +306,9 @@ class FaultServer:
             return True
         if step.end == "reset":
             _reset(sock)
+        elif step.end == "bad-framing":  # a chunk-size line that is not hex, then silence
+            sock.sendall(b"zz\r\n")
+            self._wait(sock, None)
         elif step.end == "hold":
             self._wait(sock, None)
         return False

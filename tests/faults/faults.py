@@ -141,6 +141,11 @@ CASES: list[Case] = [
          _quick, partial="".join(TEXT[:2])),
     Case("eof-mid-chunk", (Step(items=text_then(), end="close"),), StreamInterrupted, 1,
          _quick, partial="".join(TEXT[:2])),
+    # blocking clients notice at once; aiohttp's C parser drops the connection without
+    # waking the reader, so async clients learn of it when the idle wait ends (then named
+    # as a broken answer, not a stall)
+    Case("broken-chunk-framing", (Step(items=text_then(), end="bad-framing"),),
+         StreamInterrupted, 1, _idle, partial="".join(TEXT[:2]), hangs=True),
     Case("body-ends-without-done", (Step(items=text_then()),), StreamInterrupted, 1, _quick,
          partial="".join(TEXT[:2])),
     Case("malformed-line", (Step(items=text_then(("malformed",), ("final",), words=1)),),

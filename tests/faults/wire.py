@@ -33,7 +33,8 @@ class Step:
     (a dict, or a callable ``proto -> dict``). ``body``: raw bytes with ``content_type``.
     Otherwise a chunked stream of ``items`` in the request's protocol (the other one when
     ``swap``), ended by ``end``: ``"end"`` (clean, keep-alive), ``"close"`` (FIN without the
-    chunked terminator), ``"reset"`` (RST) or ``"hold"`` (silence until the client leaves).
+    chunked terminator), ``"reset"`` (RST), ``"hold"`` (silence until the client leaves) or
+    ``"bad-framing"`` (a chunk-size line that is not hex, then silence).
     ``encoding="gzip"`` sends the whole stream at once, gzip-compressed with a
     Content-Length (as a compressing proxy would); ``"gzip-corrupt"`` claims gzip but is not.
     """

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from localllm.transport._within import Alarm
+from localllm.transport._alarm import Alarm
 
 
 def _live_timers(loop: asyncio.AbstractEventLoop) -> list[Any]:
