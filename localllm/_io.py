@@ -92,6 +92,28 @@ class ReadTimedOut(Exception):
 MAX_ERROR_BODY = 1024 * 1024
 
 
+class BoundedBody:
+    """A whole (non-stream) body as the transports read it: up to ``MAX_ERROR_BODY``, so
+    a huge error page cannot fill memory. ``while body.add(read()): pass``."""
+
+    __slots__ = ("_parts", "_size")
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def add(self, chunk: bytes) -> bool:
+        """Keep ``chunk``; True while more is wanted (not at the end, not over the limit)."""
+        if not chunk:
+            return False
+        self._parts.append(chunk)
+        self._size += len(chunk)
+        return self._size <= MAX_ERROR_BODY
+
+    def bytes(self) -> bytes:
+        return b"".join(self._parts)
+
+
 def unreadable_http(detail: str, url: str | None = None) -> ProtocolError:
     """An answer this client cannot read as HTTP: a non-HTTP banner (SSH, Redis…), a broken
     head, or a body whose Content-Encoding does not decode. Not retried: asking again gets

@@ -15,7 +15,7 @@ import aiohttp
 from aiohttp.http_exceptions import ContentEncodingError
 
 from .._io import (
-    MAX_ERROR_BODY,
+    BoundedBody,
     Close,
     Emit,
     HttpResponse,
@@ -223,11 +223,7 @@ class AsyncTransport:
 
 
 async def _read_bounded(stream: _Stream, timeout: float | None, alarm: Alarm) -> bytes:
-    parts, size = [], 0
-    while size <= MAX_ERROR_BODY:
-        chunk = await stream.read(timeout, alarm)
-        if not chunk:
-            break
-        parts.append(chunk)
-        size += len(chunk)
-    return b"".join(parts)
+    body = BoundedBody()
+    while body.add(await stream.read(timeout, alarm)):
+        pass
+    return body.bytes()

@@ -15,7 +15,7 @@ from requests.models import PreparedRequest
 from requests.utils import get_netrc_auth
 
 from .._io import (
-    MAX_ERROR_BODY,
+    BoundedBody,
     Close,
     Emit,
     HttpRequest,
@@ -257,14 +257,10 @@ class SyncTransport:
 
 
 def _read_bounded(stream: _Stream, timeout: float | None) -> bytes:
-    parts, size = [], 0
-    while size <= MAX_ERROR_BODY:
-        chunk = stream.read(timeout)
-        if not chunk:
-            break
-        parts.append(chunk)
-        size += len(chunk)
-    return b"".join(parts)
+    body = BoundedBody()
+    while body.add(stream.read(timeout)):
+        pass
+    return body.bytes()
 
 
 def _not_http_answer(exc: BaseException) -> str | None:

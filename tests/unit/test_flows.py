@@ -161,3 +161,17 @@ def test_retries_are_bounded() -> None:
     with pytest.raises(ConnectionFailed):
         chat(client(max_retries=2), script)
     assert len(script.opens) == 3 and len(script.sleeps) == 2
+
+
+def test_whole_bodies_are_read_to_their_end_or_just_past_the_limit() -> None:
+    from localllm._io import MAX_ERROR_BODY, BoundedBody
+
+    body = BoundedBody()
+    assert body.add(b"abc") and body.add(b"def") and not body.add(b"")
+    assert body.bytes() == b"abcdef"
+    huge, reads = BoundedBody(), 0
+    piece = b"x" * 65536
+    while huge.add(piece):  # an endless error page: reading stops past the limit
+        reads += 1
+    assert MAX_ERROR_BODY < len(huge.bytes()) <= MAX_ERROR_BODY + len(piece)
+    assert reads == MAX_ERROR_BODY // len(piece)
