@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from localllm._lazy import lazy_attributes
+from localllm.integration import lazy_attributes
 
 if TYPE_CHECKING:
     from .chat_models import ChatLocalLLM

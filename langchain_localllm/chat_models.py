@@ -7,9 +7,9 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LangSmithParams
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
-    LangSmithParams,
     agenerate_from_stream,
     generate_from_stream,
 )
@@ -21,11 +21,10 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from localllm import Timeouts
-from localllm._holder import ClientHolder
-from localllm.errors import LocalLLMError
+from localllm.integration import ClientHolder, chat_arguments
 
 from ._convert import PROVIDER, ChunkConverter, to_core_messages
-from ._errors import to_langchain
+from .errors import langchain_errors
 
 if TYPE_CHECKING:  # parsers and tools load with bind_tools / with_structured_output
     from langchain_core.language_models import LanguageModelInput
@@ -120,49 +119,44 @@ class ChatLocalLLM(ClientHolder, BaseChatModel):
                 "api_key": self.api_key.get_secret_value() if self.api_key else None,
                 "timeout": self.timeout, "max_retries": self.max_retries}
 
-    def _request(self, messages: list[BaseMessage], stop: list[str] | None,
-                 kwargs: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """Core ``chat_stream`` arguments: model defaults, then per-call overrides."""
-        options: dict[str, Any] = {**self.model_kwargs}
+    def _begin(self, messages: list[BaseMessage], stop: list[str] | None,
+               kwargs: dict[str, Any]
+               ) -> tuple[ChunkConverter, list[dict[str, Any]], dict[str, Any]]:
+        """A call's converter and core ``chat_stream`` arguments: model defaults, then
+        per-call overrides."""
+        stream_usage = kwargs.pop("stream_usage", self.stream_usage)
+        values: dict[str, Any] = {**self.model_kwargs}
         for key in ("temperature", "max_tokens", "seed", "reasoning", "keep_alive", "num_ctx"):
             value = getattr(self, key)
             if value is not None:
-                options[key] = value
-        options["stop"] = stop if stop is not None else self.stop
+                values[key] = value
+        values["stop"] = stop if stop is not None else self.stop
         # ls_* keys are LangChain tracing hints (e.g. from with_structured_output), not options
-        options.update({k: v for k, v in kwargs.items() if not k.startswith("ls_")})
-        options["model"] = options.get("model") or self.model
-        return to_core_messages(messages), options
+        values.update({k: v for k, v in kwargs.items() if not k.startswith("ls_")})
+        values["model"] = values.get("model") or self.model
+        options = chat_arguments(values)
+        return (ChunkConverter(options.get("model"), stream_usage), to_core_messages(messages),
+                options)
 
     # -- generation ----------------------------------------------------------------------------
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any
                 ) -> Iterator[ChatGenerationChunk]:
-        stream_usage = kwargs.pop("stream_usage", self.stream_usage)
-        core_messages, options = self._request(messages, stop, kwargs)
-        converter = ChunkConverter(options["model"], stream_usage)
-        try:  # token callbacks: BaseChatModel.stream() reports each chunk we yield
+        converter, core_messages, options = self._begin(messages, stop, kwargs)
+        with langchain_errors():  # token callbacks: BaseChatModel.stream() reports each chunk
             for delta in self.client.chat_stream(core_messages, **options):
-                chunk = converter.convert(delta)
-                if chunk is not None:
+                if (chunk := converter.convert(delta)) is not None:
                     yield chunk
-        except LocalLLMError as exc:
-            raise to_langchain(exc) from exc
         yield converter.final()
 
     async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                        run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any
                        ) -> AsyncIterator[ChatGenerationChunk]:
-        stream_usage = kwargs.pop("stream_usage", self.stream_usage)
-        core_messages, options = self._request(messages, stop, kwargs)
-        converter = ChunkConverter(options["model"], stream_usage)
-        try:
+        converter, core_messages, options = self._begin(messages, stop, kwargs)
+        with langchain_errors():
             async for delta in self.async_client.chat_stream(core_messages, **options):
-                chunk = converter.convert(delta)
-                if chunk is not None:
+                if (chunk := converter.convert(delta)) is not None:
                     yield chunk
-        except LocalLLMError as exc:
-            raise to_langchain(exc) from exc
         yield converter.final()
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,

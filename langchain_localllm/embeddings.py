@@ -9,10 +9,9 @@ from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
 from localllm import Timeouts
-from localllm._holder import ClientHolder
-from localllm.errors import LocalLLMError
+from localllm.integration import ClientHolder
 
-from ._errors import to_langchain
+from .errors import langchain_errors
 
 
 class LocalLLMEmbeddings(ClientHolder, BaseModel, Embeddings):
@@ -43,23 +42,19 @@ class LocalLLMEmbeddings(ClientHolder, BaseModel, Embeddings):
         return [texts[i:i + size] for i in range(0, len(texts), size)]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        try:
+        with langchain_errors():
             return [v for batch in self._batches(texts)
                     for v in self.client.embed(batch, model=self.model)]
-        except LocalLLMError as exc:
-            raise to_langchain(exc) from exc
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        try:
-            out: list[list[float]] = []
+        out: list[list[float]] = []
+        with langchain_errors():
             for batch in self._batches(texts):
                 out += await self.async_client.embed(batch, model=self.model)
-            return out
-        except LocalLLMError as exc:
-            raise to_langchain(exc) from exc
+        return out
 
     async def aembed_query(self, text: str) -> list[float]:
         return (await self.aembed_documents([text]))[0]

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 FALLBACK_CONTEXT_WINDOW = 2048
 
 _ROLES = {"developer": "system", "function": "tool", "chatbot": "assistant", "model": "assistant"}
-_RAW_ARGS = "_raw"  # the core Accumulator's marker for arguments that are not JSON (yet)
 
 
 # -- LlamaIndex messages -> core message dicts ------------------------------------------------
@@ -179,10 +178,7 @@ def to_message(result: ChatResult) -> ChatMessage:
 
 def _kwargs(call: ToolCall) -> dict[str, Any] | str:
     """Arguments not yet valid JSON (mid-stream) stay text, as ``ToolCallBlock`` allows."""
-    raw = call.arguments.get(_RAW_ARGS)
-    if len(call.arguments) == 1 and isinstance(raw, str):
-        return raw
-    return call.arguments
+    return call.raw_arguments if call.raw_arguments is not None else call.arguments
 
 
 def _extras(x: Accumulator | ChatResult) -> dict[str, Any]:

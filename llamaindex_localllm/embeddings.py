@@ -12,7 +12,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 
 from localllm import Timeouts
-from localllm._holder import ClientHolder
+from localllm.integration import ClientHolder
 
 
 class LocalLLMEmbedding(ClientHolder, BaseEmbedding):

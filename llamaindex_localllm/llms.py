@@ -23,7 +23,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
 )
 from llama_index.core.bridge.pydantic import BaseModel, Field, PrivateAttr
-from llama_index.core.instrumentation import get_dispatcher
+from llama_index_instrumentation import get_dispatcher
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
     LLMStructuredPredictStartEvent,
@@ -35,7 +35,7 @@ from llama_index.core.prompts import BasePromptTemplate
 from llama_index.core.types import PydanticProgramMode
 
 from localllm import ModelInfo, Timeouts
-from localllm._holder import ClientHolder
+from localllm.integration import ClientHolder, chat_arguments
 
 from . import _convert as cv
 
@@ -121,7 +121,7 @@ class LocalLLM(ClientHolder, FunctionCallingLLM):
         options = {"model": self.model or None, "temperature": self.temperature,
                    "max_tokens": self.max_tokens, "seed": self.seed, "reasoning": self.reasoning,
                    "num_ctx": self.context_window, **self.additional_kwargs, **kwargs}
-        return cv.to_core_messages(messages), {k: v for k, v in options.items() if v is not None}
+        return cv.to_core_messages(messages), chat_arguments(options)
 
     def _chat(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatResponse:
         stream = cv.ChatStream()
@@ -160,7 +160,7 @@ class LocalLLM(ClientHolder, FunctionCallingLLM):
             async for delta in deltas:
                 yield stream.chunk(delta)
         finally:
-            await deltas.aclose()  # type: ignore[attr-defined]
+            await deltas.aclose()
 
     # -- LlamaIndex chat and completion endpoints ------------------------------------------------
     @llm_chat_callback()

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._lazy import lazy_attributes
 from .errors import LocalLLMError
+from .integration import lazy_attributes
 from .types import (
     ChatResult,
     Delta,

@@ -87,7 +87,8 @@ class Accumulator(StreamTail):
 
     def result(self, *, strict: bool = True) -> ChatResult:
         """Build the final result. ``strict=False`` (for partial results) keeps tool calls
-        whose arguments are not yet valid JSON as ``{"_raw": text}`` instead of raising."""
+        whose arguments are not yet valid JSON, with the text in ``raw_arguments``, instead
+        of raising."""
         return ChatResult(
             content=self.content,
             reasoning="".join(self._reasoning),
@@ -110,7 +111,7 @@ class Accumulator(StreamTail):
                 raise ValueError("not an object")
         except ValueError:
             if not strict:
-                return ToolCall(call.id, call.name, {"_raw": text})
+                return ToolCall(call.id, call.name, {}, raw_arguments=text)
             if finish_reason == "length":
                 hint = "Generation hit max_tokens inside the arguments; raise max_tokens."
             else:

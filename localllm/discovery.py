@@ -3,16 +3,14 @@
 Order: ``LOCALLLM_BASE_URL``, then ``OLLAMA_HOST``, then a quick probe of the usual local
 ports (Ollama 11434, llama.cpp 8080, LM Studio 1234, vLLM 8000), then the embedded server when
 the ``server`` extra is installed. Otherwise a ``ConnectionFailed`` that lists what was tried.
-Blocking by design (stdlib sockets, well under a second); async callers run it in a thread.
+Blocking by design (well under a second); async callers run it in a thread. Ports are asked
+through the blocking transport, with the same body-shape checks as backend detection.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
 import logging
 import os
-import socket
 from dataclasses import dataclass
 from importlib.util import find_spec
 
@@ -45,27 +43,22 @@ def normalize_host(value: str) -> str:
 
 
 def probe_port(host: str, port: int, timeout: float = 0.3) -> str | None:
-    """The backend answering at ``host:port`` ("ollama"/"openai"), or None. Checks the body,
-    not just the status: some servers answer 200 to any path."""
+    """The backend answering at ``host:port`` ("ollama"/"openai"), or None."""
+    return probe_url(f"http://{host}:{port}", timeout)
+
+
+def probe_url(url: str, timeout: float = 0.3) -> str | None:
+    """The backend answering at ``url``, or None. Checks the body, not just the status:
+    some servers answer 200 to any path."""
+    from .flows.backend import detect_quietly
+    from .transport.sync import SyncTransport
+
+    transport = SyncTransport({})
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
-    except OSError:
-        return None
-    for path, backend, key in (("/api/version", "ollama", "version"),
-                               ("/v1/models", "openai", "data")):
-        conn = http.client.HTTPConnection(host, port, timeout=max(timeout, 1.0))
-        try:
-            conn.request("GET", path)
-            resp = conn.getresponse()
-            body = json.loads(resp.read(1 << 20) or b"null")
-        except (OSError, ValueError, http.client.HTTPException):
-            continue
-        finally:
-            conn.close()
-        if resp.status == 200 and isinstance(body, dict) and key in body:
-            return backend
-    return None
+        found = transport.run(detect_quietly(url, timeout, max(timeout, 1.0)))
+    finally:
+        transport.close()
+    return found if isinstance(found, str) else None
 
 
 def discover(host: str = "127.0.0.1", ports: tuple[tuple[str, int], ...] = USUAL_PORTS,

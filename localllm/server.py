@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import atexit
 import gc
-import http.client
-import json
 import logging
 import os
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -23,6 +20,10 @@ from importlib import import_module, resources
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
+
+from .errors import ConnectionFailed, LocalLLMError
+from .http import HttpRequest, HttpResponse
+from .protocols.openai import parse_props
 
 __all__ = ["EmbeddedServer", "chat_template", "model_path", "shared_server"]
 
@@ -103,24 +104,22 @@ def chat_template(*, reasoning: bool = False) -> str:
     return ("{%- set think = true -%}\n" + source) if reasoning else source
 
 
-def _http_get(host: str, port: int, path: str, timeout: float) -> tuple[int, bytes]:
-    """Tiny GET so that start-up checks need no HTTP client dependency."""
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+def _get(url: str, timeout: float) -> HttpResponse:
+    """One GET through the blocking transport (typed errors, no leaked socket)."""
+    from .transport.sync import one_exchange
+
+    return one_exchange(HttpRequest("GET", url), min(timeout, 2.0), timeout)
 
 
 def _port_open(host: str, port: int) -> bool:
-    """True while something still accepts TCP connections on ``host:port``."""
+    """True while something still accepts connections on ``host:port``."""
     try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
+        _get(f"http://{host}:{port}/health", 0.5)
+    except ConnectionFailed:
         return False
+    except LocalLLMError:  # an answer or a timeout: someone is there
+        return True
+    return True
 
 
 class EmbeddedServer:
@@ -270,13 +269,13 @@ class EmbeddedServer:
         last = "no answer"
         while time.perf_counter() < deadline:
             try:
-                status, body = _http_get(self.host, self.port, "/health", timeout=2.0)
-                last = f"HTTP {status} {body[:200]!r}"
-                if status == 200:
+                resp = _get(self.url + "/health", timeout=2.0)
+                last = f"HTTP {resp.status} {resp.body[:200]!r}"
+                if resp.status == 200:
                     self._read_props()
                     return
-            except OSError as exc:
-                last = repr(exc)
+            except LocalLLMError as exc:
+                last = exc.message
             time.sleep(0.05)
         raise TimeoutError(
             f"embedded server on {self.url} not healthy after "
@@ -286,11 +285,13 @@ class EmbeddedServer:
     def _read_props(self) -> None:
         """Take the per-slot context from ``/props``; it is what really fits."""
         try:
-            status, body = _http_get(self.host, self.port, "/props", timeout=5.0)
-            if status == 200:
-                self._n_ctx_per_slot = int(json.loads(body)["default_generation_settings"]["n_ctx"])
-        except (OSError, ValueError, KeyError, TypeError):
-            logger.debug("could not read /props", exc_info=True)
+            props = parse_props(_get(self.url + "/props", timeout=5.0).json_or_none())
+        except LocalLLMError:
+            props = None
+        if props is not None and props.context_window:
+            self._n_ctx_per_slot = props.context_window
+        else:
+            logger.debug("could not read the per-slot context from /props")
 
     def _release(self) -> None:
         """Drop the only reference; llama.cpp shuts down in the destructor."""

@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
-from ._frozen import fast_init
-
 Role = Literal["system", "user", "assistant", "tool"]
 
 
@@ -38,11 +36,17 @@ class Timeouts:
 
 @dataclass(frozen=True, slots=True)
 class ToolCall:
-    """A complete tool call: ``arguments`` is the parsed JSON object."""
+    """A complete tool call: ``arguments`` is the parsed JSON object.
+
+    In a partial result (an error's ``.partial``, a stream folded so far) a call whose
+    argument text is not valid JSON yet has ``arguments == {}`` and that text in
+    ``raw_arguments``; in a complete answer ``raw_arguments`` is None.
+    """
 
     id: str
     name: str
     arguments: dict[str, Any]
+    raw_arguments: str | None = None
 
     def to_openai(self) -> dict[str, Any]:
         return {
@@ -93,7 +97,6 @@ class Timings:
         return self.prompt_n * 1000.0 / self.prompt_ms
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Delta:
     """One step of a stream. Most fields are empty on most deltas (built once per token)."""
@@ -154,7 +157,6 @@ class ModelInfo:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Image:
     """An image for a vision model: base64 ``data`` (with ``mime_type``) or a ``url``."""
@@ -164,7 +166,6 @@ class Image:
     mime_type: str = "image/png"
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Message:
     role: Role

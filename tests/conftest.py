@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.ollama.fake_ollama import FakeOllama
+from tests.support.fake_ollama import FakeOllama
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,13 @@ from typing import Any
 
 from ..accumulate import new_call_id
 from ..errors import LocalLLMError, ProtocolError
+from ..http import HttpRequest
+from ..request import ChatCall, EmbedCall, render_each, schema_of
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
 from ..wire.ndjson import NDJSONDecoder
-from ._errors import classify, error_message, held_back, number, unexpected_shape
-from ._request import ChatCall, render_each, schema_of
+from .errors import classify, error_message, held_back, number, unexpected_shape
 
 NAME = "ollama"
-# Keys that belong at the top level of an Ollama request, not in "options".
-_TOP_LEVEL = {"keep_alive", "think", "format", "raw", "template", "system", "truncate",
-              "shift", "logprobs", "top_logprobs"}
 _NS = 1e6
 
 
@@ -37,60 +35,84 @@ def render_message(m: Message) -> dict[str, Any]:
     return out
 
 
-def _options_and_top(call: ChatCall) -> tuple[dict[str, Any], dict[str, Any]]:
-    options: dict[str, Any] = {}
-    top: dict[str, Any] = {}
-    for key, value in call.options.items():
-        if key == "options" and isinstance(value, Mapping):
-            options.update(value)
-        elif key == "reasoning":
-            if value is not None:
-                top["think"] = bool(value)
-        elif key in _TOP_LEVEL:
-            top[key] = value
-        else:
-            options[key] = value
-    if call.max_tokens is not None:
-        options["num_predict"] = call.max_tokens
-    for key in ("temperature", "seed", "stop"):
-        value = getattr(call, key)
+def _options(call: ChatCall) -> dict[str, Any]:
+    """Ollama's ``options``: the sampling fields under Ollama's names."""
+    options: dict[str, Any] = dict(call.options) if call.options else {}
+    for key, value in (("num_predict", call.max_tokens), ("temperature", call.temperature),
+                       ("top_p", call.top_p), ("seed", call.seed), ("stop", call.stop),
+                       ("num_ctx", call.num_ctx)):
         if value is not None:
             options[key] = value
+    return options
+
+
+def _add_common(body: dict[str, Any], call: ChatCall) -> dict[str, Any]:
+    """Fields shared by ``/api/chat`` and ``/api/generate``: options and top-level ones."""
+    options = _options(call)
+    if options:
+        body["options"] = options
+    if call.reasoning is not None:
+        body["think"] = call.reasoning
+    if call.keep_alive is not None:
+        body["keep_alive"] = call.keep_alive
     fmt = call.response_format
     if fmt and fmt.get("type") != "text":
-        top.setdefault("format", schema_of(fmt) or "json")
-    return options, top
+        body["format"] = schema_of(fmt) or "json"
+    if call.extra_body:
+        body.update(call.extra_body)
+    return body
 
 
 def chat_body(call: ChatCall) -> dict[str, Any]:
-    if call.options or call.response_format or call.max_tokens is not None \
-            or call.temperature is not None or call.seed is not None or call.stop is not None:
-        options, top = _options_and_top(call)
-    else:  # a call with no options at all
-        options, top = {}, {}
     body: dict[str, Any] = {"model": call.model, "stream": True,
                             "messages": render_each(call.messages, render_message)}
     if call.tools and call.tool_choice != "none":
         body["tools"] = call.tools
-    if options:
-        body["options"] = options
-    body.update(top)
-    return body
+    return _add_common(body, call)
 
 
 def generate_body(call: ChatCall) -> dict[str, Any]:
     """For servers without ``/api/chat``: the conversation flattened into one prompt."""
-    options, top = _options_and_top(call)
     system = "\n".join(m.content for m in call.messages if m.role == "system")
     turns = [f"{m.role}: {m.content}" for m in call.messages if m.role != "system"]
     body: dict[str, Any] = {"model": call.model, "stream": True,
                             "prompt": "\n".join(turns) + "\nassistant:"}
     if system:
         body["system"] = system
-    if options:
-        body["options"] = options
-    body.update(top)
-    return body
+    return _add_common(body, call)
+
+
+# -- requests: the paths of Ollama's API ---------------------------------------------------
+def chat_request(base: str, call: ChatCall, chat_missing: bool) -> HttpRequest:
+    """``/api/chat``; ``/api/generate`` on servers found to lack it (before 0.1.14)."""
+    if chat_missing:
+        return HttpRequest("POST", base + "/api/generate", generate_body(call))
+    return HttpRequest("POST", base + "/api/chat", chat_body(call))
+
+
+def models_request(base: str) -> HttpRequest:
+    return HttpRequest("GET", base + "/api/tags")
+
+
+def show_request(base: str, model: str) -> HttpRequest:
+    return HttpRequest("POST", base + "/api/show", {"model": model})
+
+
+def running_request(base: str) -> HttpRequest:
+    return HttpRequest("GET", base + "/api/ps")
+
+
+def embed_request(base: str, call: EmbedCall) -> HttpRequest:
+    return HttpRequest("POST", base + "/api/embed",
+                       {"model": call.model, "input": call.texts, **(call.extra_body or {})})
+
+
+def pull_request(base: str, model: str) -> HttpRequest:
+    return HttpRequest("POST", base + "/api/pull", {"model": model, "stream": True})
+
+
+def version_request(base: str) -> HttpRequest:
+    return HttpRequest("GET", base.rstrip("/") + "/api/version")
 
 
 def _timings(obj: Mapping[str, Any]) -> Timings:
@@ -112,7 +134,6 @@ class StreamParser:
     """
 
     __slots__ = ("_decoder", "_next_index", "done", "failure", "where")
-
 
     def __init__(self, max_line_bytes: int, where: dict[str, Any]) -> None:
         self._decoder = NDJSONDecoder(max_line_bytes)

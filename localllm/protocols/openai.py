@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from ..errors import LocalLLMError, ProtocolError
+from ..http import HttpRequest
 from ..messages import image_url
+from ..request import ChatCall, EmbedCall, render_each
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
-from ..wire._json import loads
+from ..wire.jsonparse import loads
 from ..wire.sse import SSEDecoder
-from ._errors import classify, error_message, held_back, number, unexpected_shape
-from ._request import ChatCall, render_each
+from .errors import classify, error_message, held_back, number, unexpected_shape
 
 NAME = "openai"
-# Options that only mean something to Ollama; sending them elsewhere can fail validation.
-OLLAMA_ONLY = frozenset({"keep_alive", "num_ctx", "think", "options"})
+# Ollama options that configure loading the model, not one request: not sent elsewhere.
+_LOAD_OPTIONS = frozenset({"num_ctx", "keep_alive"})
 
 
 def api_root(base: str) -> str:
@@ -63,22 +63,45 @@ def chat_body(call: ChatCall) -> dict[str, Any]:
         body["tool_choice"] = call.tool_choice
     if call.response_format:
         body["response_format"] = call.response_format
-    if call.max_tokens is not None:
-        body["max_tokens"] = call.max_tokens
-    if call.temperature is not None:
-        body["temperature"] = call.temperature
-    if call.seed is not None:
-        body["seed"] = call.seed
-    if call.stop is not None:
-        body["stop"] = call.stop
-    for key, value in call.options.items():
-        if key == "reasoning":
-            if value is not None:  # vLLM / llama.cpp templates read enable_thinking
-                kwargs = body.setdefault("chat_template_kwargs", {})
-                kwargs["enable_thinking"] = bool(value)
-        elif key not in OLLAMA_ONLY:
+    if call.options:
+        body.update((k, v) for k, v in call.options.items() if k not in _LOAD_OPTIONS)
+    for key, value in (("max_tokens", call.max_tokens), ("temperature", call.temperature),
+                       ("top_p", call.top_p), ("seed", call.seed), ("stop", call.stop)):
+        if value is not None:
             body[key] = value
+    if call.reasoning is not None:  # vLLM / SGLang / llama.cpp templates read enable_thinking
+        body["chat_template_kwargs"] = {"enable_thinking": call.reasoning}
+    if call.extra_body:
+        body.update(call.extra_body)
     return body
+
+
+# -- requests: the paths of the OpenAI API (and llama.cpp's own) ----------------------------
+def chat_request(base: str, call: ChatCall) -> HttpRequest:
+    return HttpRequest("POST", api_root(base) + "/chat/completions", chat_body(call))
+
+
+def models_request(base: str) -> HttpRequest:
+    return HttpRequest("GET", api_root(base) + "/models")
+
+
+def props_request(base: str) -> HttpRequest:
+    """llama.cpp's ``/props`` (at the server root, not under ``/v1``)."""
+    return HttpRequest("GET", server_root(base) + "/props")
+
+
+def vllm_version_request(base: str) -> HttpRequest:
+    return HttpRequest("GET", server_root(base) + "/version")
+
+
+def lmstudio_models_request(base: str) -> HttpRequest:
+    return HttpRequest("GET", server_root(base) + "/api/v0/models")
+
+
+def embed_request(base: str, call: EmbedCall) -> HttpRequest:
+    return HttpRequest("POST", api_root(base) + "/embeddings",
+                       {"model": call.model or "", "input": call.texts,
+                        "encoding_format": "float", **(call.extra_body or {})})
 
 
 def _timings(raw: Mapping[str, Any]) -> Timings:
@@ -102,16 +125,31 @@ def _fragments(raw: list[Mapping[str, Any]]) -> tuple[ToolCallFragment, ...]:
     return tuple(out)
 
 
-def chunk_to_delta(obj: Mapping[str, Any]) -> Delta | None:
-    """One ``chat.completion.chunk`` → a Delta (None when it carries nothing)."""
+def token_text(obj: Mapping[str, Any]) -> str | None:
+    """The content of a per-token chunk (one choice whose delta holds only ``content`` and
+    perhaps ``role``; no finish reason, usage or timings), else None. The fast path of
+    ``chunk_to_delta``: it gives what ``full_delta`` gives for such a chunk."""
     choices = obj.get("choices")
     if choices and len(choices) == 1 and "usage" not in obj and "timings" not in obj:
         choice = choices[0]
         delta = choice.get("delta")
         if choice.get("finish_reason") is None and type(delta) is dict and len(delta) <= 2:
-            content = delta.get("content")  # the per-token chunk: content (and role) only
+            content = delta.get("content")
             if type(content) is str and len(delta) == 1 + ("role" in delta):
-                return Delta(content) if content else None
+                return content
+    return None
+
+
+def chunk_to_delta(obj: Mapping[str, Any]) -> Delta | None:
+    """One ``chat.completion.chunk`` → a Delta (None when it carries nothing)."""
+    text = token_text(obj)
+    if text is not None:
+        return Delta(text) if text else None
+    return full_delta(obj)
+
+
+def full_delta(obj: Mapping[str, Any]) -> Delta | None:
+    """Every field of a chunk: content, reasoning, tool-call fragments, finish, usage."""
     usage = obj.get("usage")
     timings = obj.get("timings")
     choices = obj.get("choices") or ()
@@ -152,17 +190,6 @@ class StreamParser:
         self.where = where
 
     def feed(self, data: bytes) -> list[Delta]:
-        payload = self._decoder.single_data(data)
-        if payload is not None and payload != b"[DONE]":
-            # one event per read, parsed from its bytes; anything unusual (even a payload
-            # that is not UTF-8 or not JSON) goes the general way, which names the fault
-            try:  # orjson alone: what it refuses (NaN, huge ints) goes the general way too
-                obj = orjson.loads(payload)
-            except ValueError:
-                obj = None
-            if type(obj) is dict and "error" not in obj:
-                delta = self._delta(obj, payload)
-                return [delta] if delta is not None else []
         out: list[Delta] = []
         try:
             self._events(data, out)
@@ -188,19 +215,14 @@ class StreamParser:
             if "error" in obj or event.event == "error":
                 message, kind, fields = error_message(obj)
                 raise classify(200, message, kind, fields, body=text, **self.where)
-            delta = self._delta(obj, text)
+            try:
+                delta = chunk_to_delta(obj)
+            except (AttributeError, TypeError, KeyError, ValueError):
+                raise unexpected_shape(text, self.where) from None
             if delta is not None:
+                if delta.finish_reason:
+                    self.finished = True
                 out.append(delta)
-
-    def _delta(self, obj: dict[str, Any], text: str | bytes) -> Delta | None:
-        try:
-            delta = chunk_to_delta(obj)
-        except (AttributeError, TypeError, KeyError, ValueError):
-            shown = text if isinstance(text, str) else text.decode("utf-8", "replace")
-            raise unexpected_shape(shown, self.where) from None
-        if delta is not None and delta.finish_reason:
-            self.finished = True
-        return delta
 
     def close(self) -> bool:
         """End of body; True when the stream counts as complete."""
@@ -224,23 +246,32 @@ def parse_models(payload: Any, base: str) -> list[ModelInfo]:
     return out
 
 
-def parse_props(props: Any) -> dict[str, Any]:
-    """llama.cpp ``/props``: per-slot context (what one request may use) and capabilities."""
-    if not isinstance(props, Mapping):
-        return {}
-    settings = props.get("default_generation_settings") or {}
+@dataclass(frozen=True, slots=True)
+class ServerProps:
+    """What llama.cpp's ``/props`` says: the per-slot context (what one request may use),
+    the capabilities of its chat template and model, and its build."""
+
+    context_window: int | None
+    capabilities: tuple[str, ...]
+    build: str | None
+
+
+def parse_props(props: Any) -> ServerProps | None:
+    """``/props`` as llama.cpp answers it; None when the body is not llama.cpp's (other
+    OpenAI-compatible servers have no such path, or answer it with something else)."""
+    if not isinstance(props, Mapping) or not isinstance(
+            props.get("default_generation_settings"), Mapping):
+        return None
+    settings = props["default_generation_settings"]
     caps = ["completion"]
-    template_caps = props.get("chat_template_caps") or {}
-    if template_caps.get("supports_tools", True):
+    if (props.get("chat_template_caps") or {}).get("supports_tools", True):
         caps.append("tools")
     if (props.get("modalities") or {}).get("vision"):
         caps.append("vision")
-    return {"context_window": settings.get("n_ctx") or props.get("n_ctx"),
-            "capabilities": tuple(caps)}
-
-
-def embed_body(model: str, texts: list[str]) -> dict[str, Any]:
-    return {"model": model, "input": texts, "encoding_format": "float"}
+    window = settings.get("n_ctx") or props.get("n_ctx")
+    build = props.get("build_info")
+    return ServerProps(window if isinstance(window, int) else None, tuple(caps),
+                       build if isinstance(build, str) else None)
 
 
 def parse_embeddings(payload: Any) -> list[list[float]]:

@@ -8,32 +8,43 @@ shuts down (through an async-generator finaliser that ``asyncio.run`` always run
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from aiohttp.http_exceptions import ContentEncodingError
 
-from .._io import (
-    BoundedBody,
-    Close,
-    Emit,
-    HttpResponse,
-    Open,
-    Read,
-    ReadTimedOut,
-    Send,
-    Sleep,
-    broken_read,
-    detached,
-    unreadable_http,
-)
-from ..errors import ConnectionFailed, ConnectTimeout
-from ..types import Delta
-from ._alarm import Alarm
+from ..flows.commands import Close, Emit, Exchange, Flow, Open, Read, ReadTimedOut, Sleep
+from ..http import HttpResponse
+from .alarm import Alarm
+from .body import BoundedBody
+from .errors import broken_read, connect_timeout, detached, unreachable, unreadable_http
 
-_CONNECT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError,
-                   aiohttp.ClientOSError, aiohttp.ClientPayloadError, ConnectionError)
+# aiohttp 3.10 added ConnectionTimeoutError; before it a connect timeout is a
+# ServerTimeoutError raised while connecting.
+_CONNECT_TIMEOUT = getattr(aiohttp, "ConnectionTimeoutError", aiohttp.ServerTimeoutError)
+
+
+def typed_error(exc: Exception, url: str, connect: float | None, reading: bool
+                ) -> BaseException:
+    """This transport's exception table: what aiohttp and asyncio raise, as the typed
+    error (or ``ReadTimedOut``) a flow understands."""
+    if isinstance(exc, _CONNECT_TIMEOUT) and not reading:
+        return connect_timeout(url, connect)
+    if isinstance(exc, asyncio.TimeoutError):
+        return ReadTimedOut()
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        if isinstance(exc.__cause__, ContentEncodingError):  # not a broken connection
+            return unreadable_http(exc.__cause__.message, url)
+        return broken_read(type(exc).__name__)
+    if isinstance(exc, aiohttp.ClientResponseError) and not reading:
+        return unreadable_http(exc.message, url)  # the answer is not parseable HTTP
+    if isinstance(exc, (aiohttp.ClientError, ConnectionError)):
+        if reading:
+            return broken_read(type(exc).__name__)
+        reason = f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or ''}"
+        return unreachable(url, reason.rstrip(": "))
+    return exc  # already typed, or a bug: not ours to rename
 
 
 async def _keeper(session: aiohttp.ClientSession) -> AsyncIterator[None]:
@@ -51,25 +62,19 @@ class _Stream:
 
     async def read(self, timeout: float | None, alarm: Alarm) -> bytes:
         content = self.response.content
+        data = content.read_nowait()  # what already arrived needs no timer (most reads of
+        if data or content.at_eof():  # a fast stream): all of it, in one piece
+            return data
+        if timeout is None:
+            return await content.readany()
         try:
-            data = content.read_nowait()  # what already arrived needs no timer (most reads
-            if data or content.at_eof():  # of a fast stream): all of it, in one piece
-                return data
-            if timeout is None:
-                return await content.readany()
             return await alarm.wait(timeout, content.readany())
         except asyncio.TimeoutError:
             rejected = _rejected_body(self.response)
             if rejected is not None:
                 raise broken_read(f"the answer's framing is broken ({rejected})",
                                   hint="The server or a proxy sent a malformed body.") from None
-            raise ReadTimedOut() from None
-        except aiohttp.ClientPayloadError as exc:
-            if isinstance(exc.__cause__, ContentEncodingError):  # not a broken connection
-                raise unreadable_http(exc.__cause__.message) from None
-            raise broken_read(type(exc).__name__) from None
-        except (*_CONNECT_ERRORS, aiohttp.ClientError) as exc:
-            raise broken_read(type(exc).__name__) from None
+            raise
 
     def close(self, reuse: bool) -> None:
         if reuse:
@@ -121,30 +126,17 @@ class AsyncTransport:
         if entry is not None:
             await entry[1].aclose()
 
-    async def _request(self, cmd: Send | Open, alarm: Alarm) -> aiohttp.ClientResponse:
+    async def _request(self, cmd: Exchange | Open, alarm: Alarm) -> aiohttp.ClientResponse:
         session = self._live_session() or await self._new_session()
         req = cmd.request
         timeout = self._client_timeouts.get(cmd.connect_timeout)
         if timeout is None:
             timeout = self._client_timeouts[cmd.connect_timeout] = aiohttp.ClientTimeout(
                 total=None, connect=None, sock_connect=cmd.connect_timeout)
-        try:
-            return await alarm.wait(cmd.read_timeout, session.request(
-                req.method, req.url, json=req.json, timeout=timeout, allow_redirects=False))
-        except aiohttp.ConnectionTimeoutError:
-            raise ConnectTimeout(f"Could not connect within {cmd.connect_timeout}s",
-                                 url=req.url, hint="Is the server up and reachable?") from None
-        except asyncio.TimeoutError:
-            raise ReadTimedOut() from None
-        except aiohttp.ClientResponseError as exc:  # the answer is not parseable HTTP
-            raise unreadable_http(exc.message, req.url) from None
-        except (*_CONNECT_ERRORS, aiohttp.ClientError) as exc:
-            raise ConnectionFailed(f"Could not reach the server: {exc.__class__.__name__}: "
-                                   f"{getattr(exc, 'strerror', None) or ''}".rstrip(": "),
-                                   url=req.url,
-                                   hint="Start the server, or check host and port.") from None
+        return await alarm.wait(cmd.read_timeout, session.request(
+            req.method, req.url, json=req.json, timeout=timeout, allow_redirects=False))
 
-    async def send(self, cmd: Send, alarm: Alarm) -> HttpResponse:
+    async def exchange(self, cmd: Exchange, alarm: Alarm) -> HttpResponse:
         resp = await self._request(cmd, alarm)
         stream = _Stream(resp)
         try:
@@ -164,13 +156,14 @@ class AsyncTransport:
             stream.close(reuse=True)
         return HttpResponse(resp.status, resp.headers, body), None
 
-    async def drive(self, flow: Generator[Any, Any, Any], box: list[Any] | None = None,
+    async def drive(self, flow: Flow, box: list[Any] | None = None,
                     ready: Callable[[], Awaitable[None]] | None = None
-                    ) -> AsyncGenerator[Delta, None]:
-        """Carry out a flow's commands; yield the deltas it emits. Closes the open body on
+                    ) -> AsyncGenerator[Any, None]:
+        """Carry out a flow's commands; yield what it emits. Closes the open body on
         every exit (error, break, cancellation). ``ready`` runs before the flow starts.
         One ``Alarm`` times every wait of the flow."""
         stream: _Stream | None = None
+        url = ""
         alarm = Alarm()
         value: Any = None
         error: BaseException | None = None
@@ -187,8 +180,8 @@ class AsyncTransport:
                 value = error = None
                 kind = type(cmd)
                 if kind is Emit:
-                    for delta in cmd.deltas:
-                        yield delta
+                    for item in cmd.items:
+                        yield item
                     if cmd.then_read is None:
                         continue
                     cmd, kind = cmd.then_read, Read
@@ -196,9 +189,11 @@ class AsyncTransport:
                     if kind is Read:
                         value = await stream.read(cmd.timeout, alarm)  # type: ignore[union-attr]
                     elif kind is Open:
+                        url = cmd.request.url
                         value, stream = await self.open(cmd, alarm)
-                    elif kind is Send:
-                        value = await self.send(cmd, alarm)
+                    elif kind is Exchange:
+                        url = cmd.request.url
+                        value = await self.exchange(cmd, alarm)
                     elif kind is Close:
                         stream.close(cmd.reuse)  # type: ignore[union-attr]
                         stream = None
@@ -208,14 +203,15 @@ class AsyncTransport:
                     if stream is not None:
                         stream.close(reuse=False)
                         stream = None
-                    error = detached(exc)
+                    error = detached(typed_error(exc, url, getattr(cmd, "connect_timeout",
+                                                                   None), kind is Read))
         finally:
             alarm.close()
             if stream is not None:
                 stream.close(reuse=False)
             flow.close()
 
-    async def run(self, flow: Generator[Any, Any, Any]) -> Any:
+    async def run(self, flow: Flow) -> Any:
         box: list[Any] = []
         async for _ in self.drive(flow, box):
             raise AssertionError("a request/response flow emitted deltas")

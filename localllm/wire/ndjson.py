@@ -7,7 +7,8 @@ from typing import Any
 import orjson
 
 from ..errors import ProtocolError
-from ._json import loads
+from .jsonparse import loads
+from .lines import LineBuffer
 
 _MAX_DEFAULT = 8 * 1024 * 1024
 
@@ -23,51 +24,50 @@ class NDJSONDecoder:
     ``done`` record or an ``error`` record, turning a failure into a short answer.
     """
 
-    __slots__ = ("_buffer", "max_line_bytes")
+    __slots__ = ("_lines",)
 
     def __init__(self, max_line_bytes: int = _MAX_DEFAULT) -> None:
-        self.max_line_bytes = max_line_bytes
-        self._buffer = bytearray()
+        self._lines = LineBuffer(max_line_bytes, "NDJSON")
+
+    @property
+    def max_line_bytes(self) -> int:
+        return self._lines.max_line_bytes
 
     def feed(self, data: bytes) -> list[Any]:
-        if not self._buffer and data.endswith(b"\n") and data.count(b"\n") == 1:
-            # the common case: one whole line per read (a server flushes each record)
-            if len(data) - 1 > self.max_line_bytes:  # the limit is on the line, not its "\n"
-                self._too_long(len(data) - 1)
-            if not data.strip():
-                return []
-            try:  # orjson straight away; what it refuses goes the way that names the fault
-                return [orjson.loads(data)]
-            except ValueError:
-                return [self._parse(data)]
-        if b"\n" not in data:  # a line still arriving: append only (linear in its size)
-            self._buffer += data
-            if len(self._buffer) > self.max_line_bytes:
-                self._too_long(len(self._buffer))
-            return []
-        if self._buffer:
-            data = bytes(self._buffer) + data
-        lines = data.split(b"\n")
-        self._buffer = bytearray(lines.pop())
-        if len(self._buffer) > self.max_line_bytes:
-            self._too_long(len(self._buffer))
+        if self.is_one_whole_line(data):
+            return self.one_whole_line(data)
         out = []
-        for line in lines:
-            if len(line) > self.max_line_bytes:
-                self._too_long(len(line))
+        for line in self._lines.split(data):
             if line.strip():
                 out.append(self._parse(line))
         return out
 
+    def is_one_whole_line(self, data: bytes) -> bool:
+        """True for the common read: exactly one whole line and nothing held back (a
+        server flushes each record)."""
+        return not self._lines.pending and data.endswith(b"\n") and data.count(b"\n") == 1
+
+    def one_whole_line(self, data: bytes) -> list[Any]:
+        """The fast path of ``feed`` for such a read: no buffer work, orjson straight away
+        (what it refuses goes the way that names the fault). Gives what ``feed`` would."""
+        if len(data) - 1 > self._lines.max_line_bytes:  # the limit is on the line, not "\n"
+            self._lines.too_long(len(data) - 1)
+        if not data.strip():
+            return []
+        try:
+            return [orjson.loads(data)]
+        except ValueError:
+            return [self._parse(data[:-1])]
+
     def close(self) -> list[Any]:
         """End of body: a last line without a newline still counts if it is whole JSON."""
-        rest, self._buffer = bytes(self._buffer), bytearray()
+        rest = self._lines.take_rest()
         return [self._parse(rest)] if rest.strip() else []
 
     @property
     def pending(self) -> int:
         """Bytes of an unfinished line held back."""
-        return len(self._buffer)
+        return self._lines.pending
 
     def _parse(self, line: bytes) -> Any:
         try:
@@ -79,9 +79,3 @@ class NDJSONDecoder:
                 hint="The server sent something that is not newline-delimited JSON; "
                 "check that the URL points at an Ollama-compatible server.",
             ) from None
-
-    def _too_long(self, size: int) -> None:
-        raise ProtocolError(
-            f"NDJSON line longer than {self.max_line_bytes} bytes (saw {size})",
-            hint="Raise max_line_bytes if the server really sends lines this long.",
-        )

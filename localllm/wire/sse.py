@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._frozen import fast_init
 from ..errors import ProtocolError
+from .lines import LineBuffer
 
 _MAX_DEFAULT = 8 * 1024 * 1024
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class ServerSentEvent:
     data: str
@@ -28,26 +27,28 @@ class SSEDecoder:
     ``ProtocolError`` instead of growing memory without bound.
     """
 
-    __slots__ = ("_buffer", "_cr_pending", "_data", "_event", "_retry", "last_id",
-                 "max_line_bytes")
+    __slots__ = ("_cr_pending", "_data", "_event", "_lines", "_retry", "last_id")
 
     def __init__(self, max_line_bytes: int = _MAX_DEFAULT) -> None:
-        self.max_line_bytes = max_line_bytes
-        self._buffer = bytearray()
+        self._lines = LineBuffer(max_line_bytes, "SSE")
         self._cr_pending = False
         self._data: list[bytes] = []
         self._event: str | None = None
         self._retry: int | None = None
         self.last_id: str | None = None
 
+    @property
+    def max_line_bytes(self) -> int:
+        return self._lines.max_line_bytes
+
     def single_data(self, data: bytes) -> bytes | None:
-        """The ``data`` bytes when ``data`` is exactly one whole one-line ``message`` event
-        and nothing is pending (how servers flush each token), else None. Changes no state:
-        feeding the same bytes afterwards gives that one event."""
-        if (not self._buffer and not self._data and not self._cr_pending
+        """The fast path of ``feed``: the ``data`` bytes when ``data`` is exactly one whole
+        one-line ``message`` event and nothing is pending (how servers flush each token),
+        else None. Changes no state; ``feed`` gives the same event either way."""
+        if (not self._lines.pending and not self._data and not self._cr_pending
                 and self._event is None and data.startswith(b"data:")
                 and data.find(b"\n") == len(data) - 2 and data.endswith(b"\n\n")
-                and len(data) - 2 <= self.max_line_bytes and b"\r" not in data):
+                and len(data) - 2 <= self._lines.max_line_bytes and b"\r" not in data):
             return data[6:-2] if data[5:6] == b" " else data[5:-2]
         return None
 
@@ -62,19 +63,8 @@ class SSEDecoder:
         if b"\r" in data:
             self._cr_pending = data.endswith(b"\r")
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        if b"\n" not in data:  # a line still arriving: append only (linear in its size)
-            self._buffer += data
-            if len(self._buffer) > self.max_line_bytes:
-                self._too_long(len(self._buffer))
-            return []
-        if self._buffer:
-            data = bytes(self._buffer) + data
-        lines = data.split(b"\n")
-        self._buffer = bytearray(lines.pop())
-        if len(self._buffer) > self.max_line_bytes:
-            self._too_long(len(self._buffer))
         events: list[ServerSentEvent] = []
-        for line in lines:
+        for line in self._lines.split(data):
             if not line:
                 if self._data:
                     events.append(self._dispatch())
@@ -86,13 +76,11 @@ class SSEDecoder:
 
     def close(self) -> bool:
         """End of body. Returns True when an unterminated event was pending (and dropped)."""
-        leftover = bool(self._buffer.strip()) or bool(self._data)
-        self._buffer, self._data = bytearray(), []
+        leftover = bool(self._lines.take_rest().strip()) or bool(self._data)
+        self._data = []
         return leftover
 
     def _field(self, line: bytes) -> None:
-        if len(line) > self.max_line_bytes:
-            self._too_long(len(line))
         name, colon, value = line.partition(b":")
         if colon and value[:1] == b" ":
             value = value[1:]
@@ -122,9 +110,3 @@ class SSEDecoder:
                 f"Server-sent event is not valid UTF-8: {raw[:200]!r}",
                 hint="The server's stream is corrupted or not an SSE stream.",
             ) from None
-
-    def _too_long(self, size: int) -> None:
-        raise ProtocolError(
-            f"SSE line longer than {self.max_line_bytes} bytes (saw {size})",
-            hint="Raise max_line_bytes if the server really sends lines this long.",
-        )

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from localllm import Client
-from tests.netstat import established_to
+from tests.support.netstat import established_to
 
 from .drivers import DRIVERS, FAST, Driver, Run, driver_id
 from .fault_server import OLLAMA, OPENAI, TEXT, FaultServer, Step, closed_port

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from localllm import Timeouts
-from tests.unit.test_flow_fuzz import NDJSON_FRAGMENTS, SSE_FRAGMENTS
+from tests.core.flows.test_flow_fuzz import NDJSON_FRAGMENTS, SSE_FRAGMENTS
 
 from .drivers import DRIVERS, Driver, Run, driver_id, localllm_error
 from .fault_server import OLLAMA, OPENAI, FaultServer, Step

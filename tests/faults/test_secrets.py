@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from localllm import AsyncClient, Client
-from localllm._base import BaseClient
 
 from .drivers import DRIVERS, Driver, Run, driver_id, localllm_error
 from .fault_server import OLLAMA, OPENAI, FaultServer
@@ -49,10 +48,11 @@ def _reachable_text(obj: Any, depth: int = 4, seen: set[int] | None = None) -> l
 def test_repr_of_clients_hides_the_key() -> None:
     for client in (Client("http://h:1", api_key=KEY), AsyncClient("http://h:1", api_key=KEY)):
         assert KEY not in repr(client) and KEY not in str(client)
-        assert KEY not in repr(client._base) and KEY not in str(client._base)
-        assert KEY not in repr(client.timeouts)
-    assert KEY not in repr(BaseClient(["http://a", "http://b"], backend="auto", api_key=KEY,
-                                      timeout=None, max_retries=0))
+        for part in (client.endpoints, client.settings, client.timeouts):
+            assert KEY not in repr(part) and KEY not in str(part)
+        assert not any(KEY in text for text in _reachable_text(client.endpoints))
+    several = Client(["http://a", "http://b"], backend="auto", api_key=KEY, max_retries=0)
+    assert KEY not in repr(several)
 
 
 @pytest.mark.parametrize("case_id", CASES)

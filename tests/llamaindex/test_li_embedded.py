@@ -28,7 +28,7 @@ from llama_index.core.tools import FunctionTool
 from llamaindex_localllm import LocalLLM, LocalLLMEmbedding
 from localllm.errors import ConnectionFailed
 from localllm.server import EmbeddedServer
-from tests.netstat import established_to
+from tests.support.netstat import established_to
 
 pytestmark = pytest.mark.integration
 

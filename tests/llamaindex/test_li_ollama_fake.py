@@ -15,7 +15,7 @@ from llama_index.core.tools import FunctionTool
 
 from llamaindex_localllm import LocalLLM, LocalLLMEmbedding
 from localllm.errors import BadRequest, ModelNotFound
-from tests.ollama.fake_ollama import (
+from tests.support.fake_ollama import (
     FakeOllama,
     model_entry,
     text_reply,

@@ -1,0 +1,133 @@
+"""The request/response flows: model listing, model details, embeddings, availability.
+
+Each runs against the first endpoint that works, with the same retry and failover rules
+as a chat (``flows.retry``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import LocalLLMError, ModelNotFound, ProtocolError
+from ..http import HttpRequest, HttpResponse
+from ..protocols import ollama, openai
+from ..protocols.errors import from_response
+from ..request import EmbedCall
+from ..routing import Endpoints
+from ..settings import Settings
+from ..types import ModelInfo
+from .backend import backend_of
+from .clock import exchange
+from .commands import Flow, Sleep
+from .retry import AttemptPlan
+
+#: One step of a call: ``step(url, backend)`` is a flow that answers it at that endpoint.
+Step = Callable[[str, str], Flow]
+
+
+def json_answer(request: HttpRequest, settings: Settings, where: dict[str, Any]) -> Flow:
+    """Send ``request``; the parsed JSON of a 2xx answer, else the typed error."""
+    timeouts = settings.timeouts
+    resp: HttpResponse = yield from exchange(request, timeouts.connect, timeouts.first_token)
+    if not resp.ok:
+        raise from_response(resp.status, resp.body, resp.headers, **where)
+    try:
+        return json.loads(resp.body)
+    except ValueError:
+        raise ProtocolError(f"{request.method} {request.url} did not answer JSON",
+                            body=resp.body[:500].decode("utf-8", "replace"),
+                            status=resp.status, **where) from None
+
+
+def first_working(endpoints: Endpoints, settings: Settings, step: Step) -> Flow:
+    """Run ``step`` at the preferred endpoint, retrying and failing over like a chat."""
+    plan = AttemptPlan(endpoints.urls, endpoints.preferred, settings.max_retries)
+    for attempt in plan:
+        if attempt.delay:
+            yield Sleep(attempt.delay)
+        try:
+            backend = yield from backend_of(endpoints, attempt.endpoint, settings.timeouts)
+            return (yield from step(attempt.endpoint, backend))
+        except LocalLLMError as exc:
+            plan.failed(attempt.endpoint, exc.fill(url=attempt.endpoint))
+
+
+def models(endpoints: Endpoints, settings: Settings, url: str | None = None) -> Flow:
+    """The models of ``url``, or of the first endpoint that answers."""
+    def step(endpoint: str, backend: str) -> Flow:
+        where = {"url": endpoint, "backend": backend}
+        if backend == ollama.NAME:
+            payload = yield from json_answer(ollama.models_request(endpoint), settings, where)
+            return ollama.parse_tags(payload)
+        payload = yield from json_answer(openai.models_request(endpoint), settings, where)
+        return openai.parse_models(payload, endpoint)
+
+    if url is not None:
+        backend = yield from backend_of(endpoints, url, settings.timeouts)
+        return (yield from step(url, backend))
+    return (yield from first_working(endpoints, settings, step))
+
+
+def show(endpoints: Endpoints, settings: Settings, model: str, num_ctx: int | None) -> Flow:
+    def step(endpoint: str, backend: str) -> Flow:
+        where = {"url": endpoint, "backend": backend, "model": model}
+        if backend == ollama.NAME:
+            details = yield from json_answer(ollama.show_request(endpoint, model), settings,
+                                             where)
+            running = yield from json_answer(ollama.running_request(endpoint), settings, where)
+            return ollama.parse_show(model, details, running, num_ctx)
+        return (yield from _openai_show(endpoints, settings, endpoint, model, where))
+
+    return (yield from first_working(endpoints, settings, step))
+
+
+def _openai_show(endpoints: Endpoints, settings: Settings, endpoint: str, model: str,
+                 where: dict[str, Any]) -> Flow:
+    listed = yield from models(endpoints, settings, endpoint)
+    match = next((m for m in listed if m.name == model), None)
+    if match is None and len(listed) != 1:
+        error = ModelNotFound(f"Model {model!r} not found", **where,
+                              hint="Use one of the listed models.")
+        error.set_available(m.name for m in listed)
+        raise error
+    match = match or listed[0]
+    timeouts = settings.timeouts
+    resp = yield from exchange(openai.props_request(endpoint), timeouts.connect,
+                               timeouts.first_token)
+    props = openai.parse_props(resp.json_or_none())
+    return ModelInfo(
+        name=model, backend=openai.NAME,
+        context_window=(props.context_window if props else None) or match.context_window,
+        max_context=match.max_context, capabilities=props.capabilities if props else (),
+        size=match.size, raw=match.raw)
+
+
+def embed(endpoints: Endpoints, settings: Settings, call: EmbedCall) -> Flow:
+    def step(endpoint: str, backend: str) -> Flow:
+        where = {"url": endpoint, "backend": backend, "model": call.model}
+        if backend == ollama.NAME:
+            payload = yield from json_answer(ollama.embed_request(endpoint, call), settings,
+                                             where)
+            return ollama.parse_embeddings(payload)
+        payload = yield from json_answer(openai.embed_request(endpoint, call), settings, where)
+        return openai.parse_embeddings(payload)
+
+    vectors = yield from first_working(endpoints, settings, step)
+    if len(vectors) != len(call.texts):
+        raise ProtocolError(f"asked for {len(call.texts)} embeddings, got {len(vectors)}",
+                            model=call.model)
+    return vectors
+
+
+def available(endpoints: Endpoints, settings: Settings) -> Flow:
+    """True when some endpoint answers a model listing (a real request, also when the
+    backend was given)."""
+    for endpoint in endpoints.urls:
+        try:
+            yield from models(endpoints, settings, endpoint)
+            return True
+        except LocalLLMError:
+            continue
+    return False
