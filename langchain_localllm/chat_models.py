@@ -113,12 +113,7 @@ class ChatLocalLLM(ClientHolder, BaseChatModel):
             params["ls_stop"] = stop or self.stop
         return params
 
-    # -- clients -------------------------------------------------------------------------------
-    def _client_args(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "backend": self.backend,
-                "api_key": self.api_key.get_secret_value() if self.api_key else None,
-                "timeout": self.timeout, "max_retries": self.max_retries}
-
+    # -- one call --------------------------------------------------------------------------------
     def _begin(self, messages: list[BaseMessage], stop: list[str] | None,
                kwargs: dict[str, Any]
                ) -> tuple[ChunkConverter, list[dict[str, Any]], dict[str, Any]]:

@@ -32,10 +32,6 @@ class LocalLLMEmbeddings(ClientHolder, BaseModel, Embeddings):
     _client: Any = PrivateAttr(default=None)  # localllm.Client, built on first use
     _aclient: Any = PrivateAttr(default=None)  # localllm.AsyncClient
 
-    def _client_args(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "backend": self.backend,
-                "api_key": self.api_key.get_secret_value() if self.api_key else None,
-                "timeout": self.timeout, "max_retries": self.max_retries}
 
     def _batches(self, texts: list[str]) -> list[list[str]]:
         size = max(1, self.batch_size)

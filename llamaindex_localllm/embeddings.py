@@ -38,9 +38,6 @@ class LocalLLMEmbedding(ClientHolder, BaseEmbedding):
     def class_name(cls) -> str:
         return "LocalLLMEmbedding"
 
-    def _client_args(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "backend": self.backend, "api_key": self.api_key,
-                "timeout": self.timeout, "max_retries": self.max_retries}
 
 
     def _texts(self, texts: list[str], query: bool = False) -> list[str]:

@@ -23,7 +23,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
 )
 from llama_index.core.bridge.pydantic import BaseModel, Field, PrivateAttr
-from llama_index_instrumentation import get_dispatcher
+from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
     LLMStructuredPredictStartEvent,
@@ -87,11 +87,7 @@ class LocalLLM(ClientHolder, FunctionCallingLLM):
     def class_name(cls) -> str:
         return "LocalLLM"
 
-    # -- clients and metadata ------------------------------------------------------------------
-    def _client_args(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "backend": self.backend, "api_key": self.api_key,
-                "timeout": self.timeout, "max_retries": self.max_retries}
-
+    # -- metadata -------------------------------------------------------------------------------
     def _needs_info(self) -> bool:
         return self._info is None and (self.context_window is None
                                        or self.is_function_calling_model is None)

@@ -21,14 +21,23 @@ if TYPE_CHECKING:  # the clients (and requests / aiohttp) load on first use, not
 
 class ClientHolder:
     """Mixin for adapter classes (pydantic models) that declare ``_client`` / ``_aclient``
-    private attributes and a ``_client_args()`` method. Clients are built on first use and
-    then reused, so keep-alive connections and per-loop sessions survive across calls."""
+    private attributes and the client's settings as fields of the same names
+    (``base_url``, ``backend``, ``api_key`` — a ``str`` or pydantic ``SecretStr`` —,
+    ``timeout``, ``max_retries``). Clients are built on first use and then reused, so
+    keep-alive connections and per-loop sessions survive across calls."""
 
     _client: Client | None
     _aclient: AsyncClient | None
 
     def _client_args(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The core client's arguments, from the fields of the same names."""
+        key = getattr(self, "api_key", None)
+        if key is not None and hasattr(key, "get_secret_value"):
+            key = key.get_secret_value()
+        return {"base_url": getattr(self, "base_url", None),
+                "backend": getattr(self, "backend", "auto"), "api_key": key,
+                "timeout": getattr(self, "timeout", None),
+                "max_retries": getattr(self, "max_retries", 2)}
 
     @property
     def client(self) -> Client:

@@ -97,17 +97,24 @@ class Timings:
         return self.prompt_n * 1000.0 / self.prompt_ms
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamSummary:
+    """What a stream says once, near its end (keyword-only fields of ``Delta`` and
+    ``ChatResult``): token usage, server timings, why it stopped, the model that answered."""
+
+    usage: Usage | None = None
+    timings: Timings | None = None
+    finish_reason: str | None = None
+    model: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
-class Delta:
+class Delta(StreamSummary):
     """One step of a stream. Most fields are empty on most deltas (built once per token)."""
 
     content: str = ""
     reasoning: str = ""
     tool_calls: tuple[ToolCallFragment, ...] = ()
-    usage: Usage | None = None
-    timings: Timings | None = None
-    finish_reason: str | None = None
-    model: str | None = None
 
     @property
     def is_output(self) -> bool:
@@ -116,14 +123,12 @@ class Delta:
 
 
 @dataclass(frozen=True, slots=True)
-class ChatResult:
+class ChatResult(StreamSummary):
+    """A whole answer: the stream's deltas folded together (``localllm.accumulate``)."""
+
     content: str = ""
     reasoning: str = ""
     tool_calls: tuple[ToolCall, ...] = ()
-    usage: Usage | None = None
-    timings: Timings | None = None
-    finish_reason: str | None = None
-    model: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,7 @@ from ..http import HttpResponse
 from ..protocols import probe
 from ..routing import Endpoints
 from ..types import Timeouts
-from .clock import exchange
-from .commands import Flow
+from .commands import Flow, exchange
 
 
 def detect(base: str, connect: float | None, read: float | None) -> Flow:

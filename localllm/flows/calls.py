@@ -19,8 +19,7 @@ from ..routing import Endpoints
 from ..settings import Settings
 from ..types import ModelInfo
 from .backend import backend_of
-from .clock import exchange
-from .commands import Flow, Sleep
+from .commands import Flow, Sleep, exchange
 from .retry import AttemptPlan
 
 #: One step of a call: ``step(url, backend)`` is a flow that answers it at that endpoint.

@@ -7,12 +7,9 @@ first token, the idle gap, the total — is known here, so the typed error is na
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
 
-from ..errors import FirstTokenTimeout, IdleTimeout, LocalLLMError, Timeout, TotalTimeout
-from ..http import HttpRequest, HttpResponse
+from ..errors import FirstTokenTimeout, IdleTimeout, LocalLLMError, TotalTimeout
 from ..types import Timeouts
-from .commands import Exchange, ReadTimedOut
 
 
 class Clock:
@@ -58,13 +55,3 @@ class Clock:
         return TotalTimeout(f"Request exceeded total={t.total}s",
                             hint="Raise Timeouts(total=...) or lower max_tokens.")
 
-
-def exchange(request: HttpRequest, connect: float | None, read: float | None
-             ) -> Generator[Exchange, HttpResponse, HttpResponse]:
-    """Flow step: one request/response exchange, with a named timeout error."""
-    try:
-        return (yield Exchange(request, connect, read))
-    except ReadTimedOut:
-        raise Timeout(f"No answer to {request.method} {request.url} within {read}s",
-                      url=request.url, hint="The server is busy or stuck; raise "
-                      "Timeouts(first_token=...) if it is just slow.") from None

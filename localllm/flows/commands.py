@@ -12,7 +12,8 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from ..http import HttpRequest
+from ..errors import Timeout
+from ..http import HttpRequest, HttpResponse
 
 #: A flow: yields commands, is sent their results, returns its answer.
 Flow = Generator[Any, Any, Any]
@@ -69,3 +70,13 @@ class Emit:
 class ReadTimedOut(Exception):
     """Raised by a transport into the flow when a wait ran out; the flow names the phase."""
 
+
+def exchange(request: HttpRequest, connect: float | None, read: float | None
+             ) -> Generator[Exchange, HttpResponse, HttpResponse]:
+    """Flow step: one request/response exchange, with a named timeout error."""
+    try:
+        return (yield Exchange(request, connect, read))
+    except ReadTimedOut:
+        raise Timeout(f"No answer to {request.method} {request.url} within {read}s",
+                      url=request.url, hint="The server is busy or stuck; raise "
+                      "Timeouts(first_token=...) if it is just slow.") from None

@@ -169,10 +169,6 @@ class StreamParser:
             message, kind, fields = error_message(obj)
             raise classify(200, message, kind, fields, body=json.dumps(obj), **self.where)
         msg = obj.get("message")
-        if msg is not None and not obj.get("done") and len(msg) == 2 and "role" in msg:
-            content = msg.get("content")  # the per-token record: role and content only
-            if type(content) is str:
-                return Delta(content) if content else None
         if msg is None:
             content, reasoning, calls = obj.get("response") or "", obj.get("thinking") or "", None
         else:

@@ -125,31 +125,9 @@ def _fragments(raw: list[Mapping[str, Any]]) -> tuple[ToolCallFragment, ...]:
     return tuple(out)
 
 
-def token_text(obj: Mapping[str, Any]) -> str | None:
-    """The content of a per-token chunk (one choice whose delta holds only ``content`` and
-    perhaps ``role``; no finish reason, usage or timings), else None. The fast path of
-    ``chunk_to_delta``: it gives what ``full_delta`` gives for such a chunk."""
-    choices = obj.get("choices")
-    if choices and len(choices) == 1 and "usage" not in obj and "timings" not in obj:
-        choice = choices[0]
-        delta = choice.get("delta")
-        if choice.get("finish_reason") is None and type(delta) is dict and len(delta) <= 2:
-            content = delta.get("content")
-            if type(content) is str and len(delta) == 1 + ("role" in delta):
-                return content
-    return None
-
-
 def chunk_to_delta(obj: Mapping[str, Any]) -> Delta | None:
-    """One ``chat.completion.chunk`` → a Delta (None when it carries nothing)."""
-    text = token_text(obj)
-    if text is not None:
-        return Delta(text) if text else None
-    return full_delta(obj)
-
-
-def full_delta(obj: Mapping[str, Any]) -> Delta | None:
-    """Every field of a chunk: content, reasoning, tool-call fragments, finish, usage."""
+    """One ``chat.completion.chunk`` → a Delta (None when it carries nothing): content,
+    reasoning, tool-call fragments, finish reason, usage, timings."""
     usage = obj.get("usage")
     timings = obj.get("timings")
     choices = obj.get("choices") or ()

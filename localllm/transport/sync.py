@@ -67,8 +67,8 @@ class Route:
         probe = requests.PreparedRequest()
         probe.prepare_url(url, None)
         self.url: str = probe.url or url
-        self.settings: dict[str, Any] = dict(session.merge_environment_settings(self.url, {}, True, None,
-                                                                None))
+        found = session.merge_environment_settings(self.url, {}, True, None, None)
+        self.settings: dict[str, Any] = dict(found)
         login = requests.utils.get_netrc_auth(self.url) if session.trust_env else None
         self.auth = _NetrcAuth(login)
 
@@ -286,7 +286,7 @@ class SyncTransport:
 def one_exchange(request: HttpRequest, connect: float, read: float) -> HttpResponse:
     """One blocking request on a transport of its own, for start-up checks, discovery and
     diagnostics: every connection this library opens goes through a transport."""
-    from ..flows.clock import exchange
+    from ..flows.commands import exchange
 
     transport = SyncTransport({})
     try:

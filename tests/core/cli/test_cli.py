@@ -97,6 +97,7 @@ def test_serve_runs_in_the_foreground_until_ctrl_c() -> None:
             proc.kill()
 
 
+@pytest.mark.frameworks
 def test_demo_streams_through_both_frameworks(embedded_server: EmbeddedServer,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--url", embedded_server.url]) == 0

@@ -341,19 +341,6 @@ def test_chat_call_checks_and_normalises_its_arguments() -> None:
         chat_call("hi", temprature=0)  # type: ignore[call-arg]
 
 
-@pytest.mark.parametrize("chunk", [
-    {"choices": [{"delta": {"content": "a"}, "finish_reason": None}]},
-    {"choices": [{"delta": {"role": "assistant", "content": "a"}}]},
-    {"choices": [{"delta": {"content": ""}}]},
-    {"choices": [{"delta": {"content": "a", "reasoning_content": "r"}}]},
-    {"choices": [{"delta": {"content": "a"}, "finish_reason": "stop"}], "model": "m"},
-    {"choices": [{"delta": {"content": "a"}}], "usage": {"prompt_tokens": 1}},
-    {"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"name": "f"}}]}}]},
-])
-def test_openai_token_fast_path_gives_what_the_full_parse_gives(chunk: dict) -> None:
-    assert openai.chunk_to_delta(chunk) == openai.full_delta(chunk)
-
-
 @pytest.mark.parametrize("line", [
     b'{"message":{"role":"assistant","content":"a"},"done":false}\n', b"\n", b" \n",
     b'{"a": NaN}\n', b"not json\n", b'{"n": 123456789012345678901234567890}\n'])
