@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 P = ParamSpec("P")
 C = TypeVar("C")
@@ -26,17 +26,25 @@ def arguments_of(build: Callable[P, C]) -> Callable[[Callable[[S, C], R]],
     built = inspect.signature(build)
 
     def decorate(method: Callable[[S, C], R]) -> Callable[Concatenate[S, P], R]:
-        @functools.wraps(method)
-        def with_built_call(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-            return method(self, build(*args, **kwargs))
+        if inspect.iscoroutinefunction(method):  # stays a coroutine function for callers
+            async def with_built_call_async(self: S, /, *args: P.args, **kwargs: P.kwargs
+                                            ) -> Any:  # checks the arguments when awaited
+                return await cast(Any, method)(self, build(*args, **kwargs))
 
-        with_built_call.__doc__ = "\n\n".join(d for d in (method.__doc__, build.__doc__) if d)
+            wrapper = cast(Callable[Concatenate[S, P], R], with_built_call_async)
+        else:
+            def with_built_call(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+                return method(self, build(*args, **kwargs))
+
+            wrapper = with_built_call
+        functools.update_wrapper(wrapper, method)
+        wrapper.__doc__ = "\n\n".join(d for d in (method.__doc__, build.__doc__) if d)
         own = inspect.signature(method)
         first = next(iter(own.parameters.values()))
-        with_built_call.__signature__ = built.replace(  # type: ignore[attr-defined]
+        wrapper.__signature__ = built.replace(  # type: ignore[attr-defined]
             parameters=[first, *built.parameters.values()],
             return_annotation=own.return_annotation)
-        return with_built_call
+        return wrapper
 
     return decorate
 

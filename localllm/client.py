@@ -37,8 +37,7 @@ class _Configured:
     def __init__(self, base_url: str | Sequence[str] | None = None, *, backend: str = AUTO,
                  api_key: str | None = None, timeout: Timeouts | float | None = None,
                  max_retries: int = 2, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
-        self.settings = Settings(Timeouts.coerce(timeout), max_retries, max_line_bytes,
-                                 backend)
+        self.settings = Settings(Timeouts.coerce(timeout), max_retries, max_line_bytes)
         self.endpoints = Endpoints(base_url, backend)
         self._open_transport({"Authorization": f"Bearer {api_key}"} if api_key else {})
 
@@ -47,7 +46,7 @@ class _Configured:
 
     def __repr__(self) -> str:  # never shows the API key
         urls = ",".join(self.endpoints.configured)
-        return f"{type(self).__name__}({urls!r}, backend={self.settings.backend!r})"
+        return f"{type(self).__name__}({urls!r}, backend={self.endpoints.forced_backend!r})"
 
     @property
     def timeouts(self) -> Timeouts:

@@ -8,22 +8,19 @@ from .types import Timeouts
 from .wire import DEFAULT_MAX_LINE_BYTES
 
 BACKENDS = ("ollama", "openai")
+#: The backend is detected (once per URL) rather than given.
 AUTO = "auto"
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Per-client limits: phase timeouts, retries before the first token, the longest
-    stream line accepted, and the backend when it is not detected (``"auto"``)."""
+    """Per-client limits: phase timeouts, retries before the first token, and the longest
+    stream line accepted."""
 
     timeouts: Timeouts = field(default_factory=Timeouts)
     max_retries: int = 2
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
-    backend: str = AUTO
 
     def __post_init__(self) -> None:
-        if self.backend not in (AUTO, *BACKENDS):
-            raise ValueError(f"backend must be 'auto', 'ollama' or 'openai', not "
-                             f"{self.backend!r}")
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, not {self.max_retries}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..discovery import EMBEDDED, discover
-from ..settings import AUTO
+from ..settings import AUTO, BACKENDS
 
 #: A configured URL still to be found by ``localllm.discovery``.
 DISCOVER = "auto"
@@ -24,6 +24,8 @@ class Endpoints:
                  "preferred")
 
     def __init__(self, base_url: str | Sequence[str] | None, backend: str = AUTO) -> None:
+        if backend not in (AUTO, *BACKENDS):
+            raise ValueError(f"backend must be 'auto', 'ollama' or 'openai', not {backend!r}")
         urls = [base_url] if isinstance(base_url, str) or base_url is None else list(base_url)
         if not urls:
             raise ValueError("base_url list is empty")

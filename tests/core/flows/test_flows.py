@@ -73,7 +73,7 @@ SHORT = Timeouts(connect=1, first_token=5, idle=2)
 
 def client(urls: Any = "http://a", backend: str = "openai", max_retries: int = 2,
            timeout: Timeouts = SHORT) -> Setup:
-    return Setup(Endpoints(urls, backend), Settings(timeout, max_retries, backend=backend))
+    return Setup(Endpoints(urls, backend), Settings(timeout, max_retries))
 
 
 def chat(c: Setup, script: Script) -> list[str]:

@@ -1,4 +1,5 @@
-"""The README shows the signatures the code has: same parameters, same order, same defaults."""
+"""The public API as documented: the README shows the signatures the code has, and the
+options are typed, keyword-only parameters."""
 
 from __future__ import annotations
 
@@ -52,3 +53,21 @@ def test_readme_client_constructor_and_both_clients_agree() -> None:
         assert _real(getattr(Client, name)) == _real(getattr(AsyncClient, name)), name
     assert _real(Client.chat) == _real(Client.chat_stream)
     assert re.search(r"Client\.chat\(\.\.\.same arguments\.\.\.\)", SIGNATURES)
+
+
+def test_a_misspelt_option_is_a_type_error_at_the_call() -> None:
+    import asyncio
+    import inspect
+
+    client = Client("http://127.0.0.1:9", backend="openai")
+    with pytest.raises(TypeError, match="temprature"):
+        client.chat_stream("hi", temprature=0)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="dimensions"):
+        client.embed("hi", dimensions=3)  # type: ignore[call-arg]
+    aclient = AsyncClient("http://127.0.0.1:9", backend="openai")
+    with pytest.raises(TypeError, match="temprature"):
+        aclient.chat_stream("hi", temprature=0)  # type: ignore[call-arg]
+    assert inspect.iscoroutinefunction(AsyncClient.chat)
+    with pytest.raises(TypeError, match="temprature"):
+        asyncio.run(aclient.chat("hi", temprature=0))  # type: ignore[call-arg]
+    client.close()
