@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from localllm.flows.commands import Exchange, Open, Read, Sleep
+from localllm.errors import LocalLLMError
+from localllm.flows.commands import Emit, Exchange, Open, Read, Sleep
+from localllm.types import Delta
 
 
 class Script:
@@ -46,3 +48,31 @@ class Script:
     @property
     def sleeps(self) -> list[float]:
         return [c.seconds for c in self.log if isinstance(c, Sleep)]
+
+
+def drive(flow: Any, script: Script, log_emits: bool = False
+          ) -> tuple[list[Delta], LocalLLMError | None]:
+    """A minimal driver: the deltas the flow emits, and the typed error it ended with
+    (anything else escapes and fails the test)."""
+    deltas: list[Delta] = []
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            cmd = flow.throw(error) if error else flow.send(value)
+        except StopIteration:
+            return deltas, None
+        except LocalLLMError as exc:
+            return deltas, exc
+        value = error = None
+        if isinstance(cmd, Emit):
+            deltas += cmd.items
+            if log_emits:
+                script.log.append(cmd)
+            if cmd.then_read is None:
+                continue
+            cmd = cmd.then_read
+        try:
+            value = script.handle(cmd)
+        except Exception as exc:
+            error = exc

@@ -18,6 +18,7 @@ from localllm.http import HttpResponse
 from localllm.request import chat_call
 from localllm.types import Delta
 from tests.core.flows.scripted import Script
+from tests.core.flows.scripted import drive as drive_script
 from tests.core.flows.test_flows import client
 
 SSE_FRAGMENTS = [
@@ -85,27 +86,7 @@ class Scripted(Script):
 
 
 def drive(flow: Any, script: Scripted) -> tuple[list[Delta], LocalLLMError | None]:
-    deltas: list[Delta] = []
-    value: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            cmd = flow.throw(error) if error else flow.send(value)
-        except StopIteration:
-            return deltas, None
-        except LocalLLMError as exc:  # anything else escapes and fails the test
-            return deltas, exc
-        value = error = None
-        if isinstance(cmd, Emit):
-            deltas += cmd.items
-            script.log.append(cmd)
-            if cmd.then_read is None:
-                continue
-            cmd = cmd.then_read
-        try:
-            value = script.handle(cmd)
-        except Exception as exc:
-            error = exc
+    return drive_script(flow, script, log_emits=True)
 
 
 def _check(backend: str, items: list[Any], max_retries: int) -> None:

@@ -3,7 +3,6 @@ fallback decisions, checked without sockets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,13 +18,13 @@ from localllm.errors import (
     StreamInterrupted,
 )
 from localllm.flows.chat import chat as chat_flow
-from localllm.flows.commands import Close, Emit, Read, ReadTimedOut
+from localllm.flows.commands import Close, Read, ReadTimedOut
 from localllm.http import HttpResponse
 from localllm.request import chat_call
 from localllm.routing import Endpoints
 from localllm.settings import Settings
 from localllm.types import Timeouts
-from tests.core.flows.scripted import Script
+from tests.core.flows.scripted import Script, drive
 
 SSE = {"Content-Type": "text/event-stream"}
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -38,26 +37,12 @@ def sse_text(*words: str, finish: bool = True) -> list[bytes]:
     return out
 
 
-def run(flow: Any, handle: Callable[[Any], Any]) -> list[str]:
-    """A minimal driver: collects emitted content."""
-    out: list[str] = []
-    value: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            cmd = flow.throw(error) if error else flow.send(value)
-        except StopIteration:
-            return out
-        value = error = None
-        if isinstance(cmd, Emit):
-            out += [d.content for d in cmd.items]
-            if cmd.then_read is None:
-                continue
-            cmd = cmd.then_read
-        try:
-            value = handle(cmd)
-        except Exception as exc:
-            error = exc
+def run(flow: Any, script: Script) -> list[str]:
+    """The emitted content; the flow's error, if any, is raised."""
+    deltas, error = drive(flow, script)
+    if error is not None:
+        raise error
+    return [d.content for d in deltas]
 
 
 @dataclass
@@ -77,7 +62,7 @@ def client(urls: Any = "http://a", backend: str = "openai", max_retries: int = 2
 
 
 def chat(c: Setup, script: Script) -> list[str]:
-    return run(chat_flow(chat_call("hi", model="m"), c.endpoints, c.settings), script.handle)
+    return run(chat_flow(chat_call("hi", model="m"), c.endpoints, c.settings), script)
 
 
 def test_503_with_retry_after_is_retried_then_succeeds() -> None:
