@@ -1,0 +1,7 @@
+"""Conformance cases: llamacpp."""
+
+from __future__ import annotations
+
+from ..case import Case
+
+CASES: list[Case] = []
