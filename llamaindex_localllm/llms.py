@@ -8,6 +8,7 @@ core client they iterate.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -34,7 +35,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.prompts import BasePromptTemplate
 from llama_index.core.types import PydanticProgramMode
 
-from localllm import ModelInfo, Timeouts
+from localllm import LocalLLMError, ModelInfo, Timeouts
 from localllm.integration import ClientHolder, chat_arguments
 
 from . import _convert as cv
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
 dispatcher = get_dispatcher(__name__)
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -92,17 +94,35 @@ class LocalLLM(ClientHolder, FunctionCallingLLM):
         return self._info is None and (self.context_window is None
                                        or self.is_function_calling_model is None)
 
+    def _settle_info(self, info: ModelInfo | None, error: LocalLLMError | None) -> None:
+        """Keep what the server said; a failed look-up (an old Ollama's ``/api/show``, a proxy
+        that serves only the chat path) leaves the defaults, warned about once, and never
+        stops the chat that needed it."""
+        if error is not None:
+            log.warning("Could not ask the server about model %r (%s); using configured values "
+                        "or defaults for context window and tool support.", self.model, error)
+            info = ModelInfo(name=self.model, backend="")
+        self._info = info
+
     @property
     def metadata(self) -> LLMMetadata:
         if self._needs_info() and not _in_event_loop():
-            self._info = self.client.show(self.model, num_ctx=self.context_window)
+            try:
+                self._settle_info(self.client.show(self.model, num_ctx=self.context_window),
+                                  None)
+            except LocalLLMError as exc:
+                self._settle_info(None, exc)
         return cv.metadata(model=self.model, info=self._info, context_window=self.context_window,
                            max_tokens=self.max_tokens,
                            function_calling=self.is_function_calling_model)
 
     async def _ainfo(self) -> None:
         if self._needs_info():
-            self._info = await self.async_client.show(self.model, num_ctx=self.context_window)
+            try:
+                self._settle_info(
+                    await self.async_client.show(self.model, num_ctx=self.context_window), None)
+            except LocalLLMError as exc:
+                self._settle_info(None, exc)
 
     async def aget_metadata(self) -> LLMMetadata:
         """``metadata`` as the server reports it, asked without blocking the event loop."""

@@ -16,6 +16,7 @@ from .flows import calls, chat, pull
 from .flows.commands import Flow
 from .request import ChatCall, EmbedCall, chat_call, embed_call
 from .routing import Endpoints
+from .secrets import Credentials
 from .settings import AUTO, Settings
 from .types import ChatResult, Delta, ModelInfo, PullStatus, Timeouts
 from .wire import DEFAULT_MAX_LINE_BYTES
@@ -39,9 +40,9 @@ class _Configured:
                  max_retries: int = 2, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
         self.settings = Settings(Timeouts.coerce(timeout), max_retries, max_line_bytes)
         self.endpoints = Endpoints(base_url, backend)
-        self._open_transport({"Authorization": f"Bearer {api_key}"} if api_key else {})
+        self._open_transport(Credentials(api_key, self.endpoints.logins))
 
-    def _open_transport(self, headers: dict[str, str]) -> None:
+    def _open_transport(self, credentials: Credentials) -> None:
         raise NotImplementedError
 
     def __repr__(self) -> str:  # never shows the API key
@@ -58,10 +59,10 @@ class Client(_Configured):
 
     __doc__ = (__doc__ or "") + "\n\n" + (_Configured.__doc__ or "")
 
-    def _open_transport(self, headers: dict[str, str]) -> None:
+    def _open_transport(self, credentials: Credentials) -> None:
         from .transport.sync import SyncTransport  # requests loads with the first Client
 
-        self._transport = SyncTransport(headers)
+        self._transport = SyncTransport(credentials)
 
     def _run(self, flow: Flow) -> Any:
         return self._transport.run(flow)
@@ -117,10 +118,10 @@ class AsyncClient(_Configured):
 
     __doc__ = (__doc__ or "") + "\n\n" + (_Configured.__doc__ or "")
 
-    def _open_transport(self, headers: dict[str, str]) -> None:
+    def _open_transport(self, credentials: Credentials) -> None:
         from .transport.aio import AsyncTransport  # aiohttp loads with the first AsyncClient
 
-        self._transport = AsyncTransport(headers)
+        self._transport = AsyncTransport(credentials)
 
     async def _ready(self) -> None:
         if self.endpoints.needs_resolving:  # discovery / embedded start block: not on the loop

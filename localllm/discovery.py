@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 
 from .errors import ConnectionFailed
+from .secrets import redact_url
 
 logger = logging.getLogger("localllm")
 
@@ -53,7 +54,7 @@ def probe_url(url: str, timeout: float = 0.3) -> str | None:
     from .flows.backend import detect_quietly
     from .transport.sync import SyncTransport
 
-    transport = SyncTransport({})
+    transport = SyncTransport()
     try:
         found = transport.run(detect_quietly(url, timeout, max(timeout, 1.0)))
     finally:
@@ -66,7 +67,7 @@ def discover(host: str = "127.0.0.1", ports: tuple[tuple[str, int], ...] = USUAL
     for var in ("LOCALLLM_BASE_URL", "OLLAMA_HOST"):
         if os.environ.get(var):
             url = normalize_host(os.environ[var])
-            logger.info("localllm: using %s from %s", url, var)
+            logger.info("localllm: using %s from %s", redact_url(url), var)
             return Found(url, "auto", var)
     tried = []
     for name, port in ports:

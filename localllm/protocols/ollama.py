@@ -236,10 +236,20 @@ def parse_show(name: str, show: Mapping[str, Any], ps: Any, num_ctx: int | None)
     trained = info.get(f"{arch}.context_length") if arch else None
     loaded = None
     for running in (ps or {}).get("models") or ():
-        if name in (running.get("name"), running.get("model")):
+        if any(same_model(name, running.get(k)) for k in ("name", "model")):
             loaded = running.get("context_length")
     return _model_info(name, show, context_window=loaded or num_ctx, max_context=trained,
                        capabilities=tuple(show.get("capabilities") or ()))
+
+
+def full_name(name: str) -> str:
+    """Ollama's name with its tag: ``llama3.2`` means ``llama3.2:latest`` (a ``:`` before the
+    last ``/`` is a registry port, not a tag)."""
+    return name if ":" in name.rpartition("/")[2] else name + ":latest"
+
+
+def same_model(a: str, b: Any) -> bool:
+    return isinstance(b, str) and full_name(a) == full_name(b)
 
 
 def parse_embeddings(payload: Any) -> list[list[float]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..discovery import EMBEDDED, discover
+from ..secrets import split_userinfo
 from ..settings import AUTO, BACKENDS
 
 #: A configured URL still to be found by ``localllm.discovery``.
@@ -18,10 +19,11 @@ DISCOVER = "auto"
 
 class Endpoints:
     """Configured URLs, the one that last worked (``preferred``), each server's backend
-    once known, and which servers lack Ollama's ``/api/chat``."""
+    once known, and which servers lack Ollama's ``/api/chat``. A URL's userinfo is taken out
+    here and kept in ``logins`` (sent as Basic auth), so no URL kept or shown holds it."""
 
     __slots__ = ("_configured", "_resolved", "backends", "chat_missing", "forced_backend",
-                 "preferred")
+                 "logins", "preferred")
 
     def __init__(self, base_url: str | Sequence[str] | None, backend: str = AUTO) -> None:
         if backend not in (AUTO, *BACKENDS):
@@ -29,12 +31,19 @@ class Endpoints:
         urls = [base_url] if isinstance(base_url, str) or base_url is None else list(base_url)
         if not urls:
             raise ValueError("base_url list is empty")
-        self._configured = [u or DISCOVER for u in urls]
+        self.logins: dict[str, tuple[str, str]] = {}
+        self._configured = [self._without_login(u) if u else DISCOVER for u in urls]
         self._resolved: list[str] | None = None
         self.forced_backend = backend
         self.preferred = 0
         self.backends: dict[str, str] = {}
         self.chat_missing: set[str] = set()
+
+    def _without_login(self, url: str) -> str:
+        clean, login = split_userinfo(url)
+        if login is not None:
+            self.logins[clean.rstrip("/")] = login
+        return clean
 
     @property
     def configured(self) -> list[str]:
@@ -55,7 +64,7 @@ class Endpoints:
         for url in self._configured:
             if url == DISCOVER:
                 found = discover()
-                url = found.url
+                url = self._without_login(found.url)
                 if found.backend != AUTO and found.url != EMBEDDED:
                     self.backends.setdefault(found.url, found.backend)
             if url == EMBEDDED:

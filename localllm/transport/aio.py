@@ -14,8 +14,10 @@ from typing import Any
 import aiohttp
 from aiohttp.http_exceptions import ContentEncodingError
 
+from ..errors import LocalLLMError
 from ..flows.commands import Close, Emit, Exchange, Flow, Open, Read, ReadTimedOut, Sleep
 from ..http import HttpResponse
+from ..secrets import Credentials
 from .alarm import Alarm
 from .body import BoundedBody
 from .errors import broken_read, connect_timeout, detached, unreachable, unreadable_http
@@ -96,8 +98,9 @@ def _rejected_body(response: aiohttp.ClientResponse) -> str | None:
 
 
 class AsyncTransport:
-    def __init__(self, headers: dict[str, str], pool_size: int = 0) -> None:
-        self._headers = {**headers, "User-Agent": "localllm"}
+    def __init__(self, credentials: Credentials | None = None, pool_size: int = 0) -> None:
+        self._credentials = credentials or Credentials()
+        self._headers = {**self._credentials.headers(), "User-Agent": "localllm"}
         self._pool_size = pool_size
         self._sessions: dict[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, Any]] = {}
         self._client_timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
@@ -133,8 +136,10 @@ class AsyncTransport:
         if timeout is None:
             timeout = self._client_timeouts[cmd.connect_timeout] = aiohttp.ClientTimeout(
                 total=None, connect=None, sock_connect=cmd.connect_timeout)
+        login = self._credentials.login_for(req.url)
         return await alarm.wait(cmd.read_timeout, session.request(
-            req.method, req.url, json=req.json, timeout=timeout, allow_redirects=False))
+            req.method, req.url, json=req.json, timeout=timeout, allow_redirects=False,
+            headers={"Authorization": aiohttp.BasicAuth(*login).encode()} if login else None))
 
     async def exchange(self, cmd: Exchange, alarm: Alarm) -> HttpResponse:
         resp = await self._request(cmd, alarm)
@@ -205,6 +210,9 @@ class AsyncTransport:
                         stream = None
                     error = detached(typed_error(exc, url, getattr(cmd, "connect_timeout",
                                                                    None), kind is Read))
+        except LocalLLMError as exc:
+            self._credentials.scrub(exc)  # also what a server echoed back
+            raise
         finally:
             alarm.close()
             if stream is not None:

@@ -13,8 +13,10 @@ import urllib3.exceptions as u3
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
+from ..errors import LocalLLMError
 from ..flows.commands import Close, Emit, Exchange, Flow, Open, Read, ReadTimedOut, Sleep
 from ..http import HttpRequest, HttpResponse
+from ..secrets import Credentials
 from ..wire.chunked import ChunkedDecoder, ChunkedEncodingError
 from .body import BoundedBody
 from .errors import broken_read, connect_timeout, detached, unreachable, unreadable_http
@@ -166,9 +168,10 @@ def chunked_reader(response: requests.Response) -> Callable[[], bytes] | None:
 
 
 class SyncTransport:
-    def __init__(self, headers: dict[str, str], pool_size: int = 32) -> None:
+    def __init__(self, credentials: Credentials | None = None, pool_size: int = 32) -> None:
+        self._credentials = credentials or Credentials()
         self._session = requests.Session()
-        self._session.headers.update(headers)
+        self._session.headers.update(self._credentials.headers())
         self._session.headers["User-Agent"] = "localllm"
         self._adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size,
                                     max_retries=0)
@@ -206,6 +209,9 @@ class SyncTransport:
     def _request(self, cmd: Exchange | Open) -> requests.Response:
         route = self._route(cmd.request.url)
         prepared = lean_prepared(self._session, cmd.request, route)
+        login = self._credentials.login_for(route.url)
+        if login is not None:
+            prepared.prepare_auth(login)
         timeout: Any = (cmd.connect_timeout, cmd.read_timeout)
         return self._adapter.send(prepared, timeout=timeout, **route.settings)
 
@@ -271,6 +277,9 @@ class SyncTransport:
                         stream = None
                     error = detached(typed_error(exc, url, getattr(cmd, "connect_timeout",
                                                                    None), kind is Read))
+        except LocalLLMError as exc:
+            self._credentials.scrub(exc)  # also what a server echoed back
+            raise
         finally:
             if stream is not None:
                 stream.close(reuse=False)
@@ -288,7 +297,7 @@ def one_exchange(request: HttpRequest, connect: float, read: float) -> HttpRespo
     diagnostics: every connection this library opens goes through a transport."""
     from ..flows.commands import exchange
 
-    transport = SyncTransport({})
+    transport = SyncTransport()
     try:
         return transport.run(exchange(request, connect, read))  # type: ignore[no-any-return]
     finally:

@@ -13,7 +13,7 @@ import pytest
 from localllm import AsyncClient, Client
 
 from .drivers import DRIVERS, Driver, Run, driver_id, localllm_error
-from .fault_server import OLLAMA, OPENAI, FaultServer
+from .fault_server import OLLAMA, OPENAI, TEXT, FaultServer
 from .faults import BY_ID
 
 KEY = "sk-test-Zq8vX2mN4pL7rT9w"
@@ -96,3 +96,66 @@ def test_the_key_is_really_sent(server: FaultServer, driver: Driver) -> None:
     finally:
         session.close()
     assert server.auth_seen == [f"Bearer {KEY}"]
+
+
+# -- what a server or proxy echoes back, and URL userinfo ------------------------------------
+ECHOES = {
+    # OpenAI's wording, which OpenAI-compatible proxies (LiteLLM, vLLM behind one) pass on.
+    "openai-401": (401, {"error": {"message": f"Incorrect API key provided: {KEY}. You can "
+                                   "find your API key at ...", "type": "invalid_request_error",
+                                   "code": "invalid_api_key"}}),
+    "shortened-echo": (401, {"error": f"Incorrect API key provided: {KEY[:10]}****{KEY[-4:]}"}),
+    "header-echo": (400, {"error": f"bad request headers: Authorization: Bearer {KEY}"}),
+    "other-token": (403, {"error": "forbidden for Authorization: Bearer sk-another-token-1234"}),
+}
+
+
+@pytest.mark.parametrize("case_id", sorted(ECHOES))
+@pytest.mark.parametrize("driver", DRIVERS, ids=driver_id)
+def test_echoed_secrets_are_masked(server: FaultServer, driver: Driver, case_id: str) -> None:
+    from .fault_server import Step
+
+    status, payload = ECHOES[case_id]
+    server.script(Step(status=status, json=payload))
+    session = driver.open(Run(server.url, backend=OPENAI, api_key=KEY, max_retries=0))
+    try:
+        with pytest.raises(Exception) as caught:
+            session.stream([])
+    finally:
+        session.close()
+    error = localllm_error(caught.value)
+    assert error is not None and error.status == status
+    assert "***" in (error.body or "") and "***" in str(error)
+    for text in _reachable_text(caught.value):
+        assert KEY not in text and KEY[:10] not in text, text[:300]
+        assert "sk-another-token-1234" not in text, text[:300]
+
+
+USER, PASSWORD = "alice", "pw-Hk3vR8sQ1z"
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=driver_id)
+def test_url_userinfo_is_basic_auth_and_never_shown(server: FaultServer, driver: Driver,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    import base64
+
+    from .fault_server import Step
+
+    caplog.set_level(logging.DEBUG)
+    url = server.url.replace("http://", f"http://{USER}:{PASSWORD}@")
+    server.script(Step(status=500, json={"error": f"upstream {url} failed"}))
+    session = driver.open(Run(url, backend=OLLAMA, max_retries=0))
+    try:
+        with pytest.raises(Exception) as caught:
+            session.stream([])
+        assert session.stream([]) == "".join(TEXT)  # the next one works
+    finally:
+        session.close()
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    assert server.auth_seen == [f"Basic {token}"] * 2
+    error = localllm_error(caught.value)
+    assert error is not None and error.url == server.url
+    client = getattr(session, "client", None)
+    texts = [*_reachable_text(caught.value), repr(client), caplog.text]
+    for text in texts:
+        assert PASSWORD not in text and token not in text, text[:300]
