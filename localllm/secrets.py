@@ -68,14 +68,14 @@ class Credentials:
         """Headers for every request: the bearer token."""
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
-    def login_for(self, url: str) -> tuple[str, str] | None:
-        """The Basic-auth login of the configured URL that ``url`` is under (the API key,
-        when given, takes the ``Authorization`` header instead)."""
+    def basic_auth_for(self, url: str) -> str | None:
+        """The ``Authorization`` value for the login of the configured URL that ``url`` is
+        under (the API key, when given, takes that header instead)."""
         if not self.logins or self.api_key:
             return None
-        for base, login in self.logins.items():
+        for base, (user, password) in self.logins.items():
             if url.startswith(base):
-                return login
+                return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         return None
 
     # -- never shown --------------------------------------------------------------------------

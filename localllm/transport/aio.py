@@ -136,10 +136,10 @@ class AsyncTransport:
         if timeout is None:
             timeout = self._client_timeouts[cmd.connect_timeout] = aiohttp.ClientTimeout(
                 total=None, connect=None, sock_connect=cmd.connect_timeout)
-        login = self._credentials.login_for(req.url)
+        login = self._credentials.basic_auth_for(req.url)
         return await alarm.wait(cmd.read_timeout, session.request(
             req.method, req.url, json=req.json, timeout=timeout, allow_redirects=False,
-            headers={"Authorization": aiohttp.BasicAuth(*login).encode()} if login else None))
+            headers={"Authorization": login} if login else None))
 
     async def exchange(self, cmd: Exchange, alarm: Alarm) -> HttpResponse:
         resp = await self._request(cmd, alarm)

@@ -209,9 +209,9 @@ class SyncTransport:
     def _request(self, cmd: Exchange | Open) -> requests.Response:
         route = self._route(cmd.request.url)
         prepared = lean_prepared(self._session, cmd.request, route)
-        login = self._credentials.login_for(route.url)
+        login = self._credentials.basic_auth_for(route.url)
         if login is not None:
-            prepared.prepare_auth(login)
+            prepared.headers["Authorization"] = login
         timeout: Any = (cmd.connect_timeout, cmd.read_timeout)
         return self._adapter.send(prepared, timeout=timeout, **route.settings)
 
