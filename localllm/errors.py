@@ -20,6 +20,9 @@ class LocalLLMError(Exception):
     retryable = False
     #: What arrived before a mid-stream failure (a ``ChatResult``); None before output.
     partial: ChatResult | None = None
+    #: The error-table row (``localllm.protocols.error_table``) that classified a server's
+    #: error answer; None when its status alone decided.
+    rule: str | None = None
 
     def __init__(
         self,

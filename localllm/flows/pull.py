@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import BadRequest, IdleTimeout, ProtocolError, StreamInterrupted
 from ..protocols import ollama
-from ..protocols.errors import classify, error_message, from_response
+from ..protocols.errors import from_record, from_response
 from ..routing import Endpoints
 from ..settings import Settings
 from ..types import PullStatus
@@ -19,8 +19,7 @@ def _status(obj: Any, where: dict[str, Any]) -> PullStatus:
     if not isinstance(obj, dict):
         raise ProtocolError(f"Unexpected pull record: {str(obj)[:200]!r}", **where)
     if "error" in obj:
-        message, kind, fields = error_message(obj)
-        raise classify(200, message, kind, fields, body=str(obj), **where)
+        raise from_record(obj, str(obj), where)
     total, completed = obj.get("total"), obj.get("completed")
     return PullStatus(str(obj.get("status", "")), obj.get("digest"),
                       total if isinstance(total, int) else None,

@@ -12,7 +12,7 @@ from ..http import HttpRequest
 from ..request import ChatCall, EmbedCall, render_each, schema_of
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
 from ..wire.ndjson import NDJSONDecoder
-from .errors import classify, error_message, held_back, number, unexpected_shape
+from .errors import from_record, held_back, number, unexpected_shape
 
 NAME = "ollama"
 _NS = 1e6
@@ -166,8 +166,7 @@ class StreamParser:
             raise ProtocolError(f"Unexpected NDJSON record: {str(obj)[:200]!r}",
                                 hint="Not an Ollama stream; check the base URL.", **self.where)
         if "error" in obj:
-            message, kind, fields = error_message(obj)
-            raise classify(200, message, kind, fields, body=json.dumps(obj), **self.where)
+            raise from_record(obj, json.dumps(obj), self.where)
         msg = obj.get("message")
         if msg is None:
             content, reasoning, calls = obj.get("response") or "", obj.get("thinking") or "", None

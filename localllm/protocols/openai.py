@@ -14,7 +14,7 @@ from ..request import ChatCall, EmbedCall, render_each
 from ..types import Delta, Message, ModelInfo, Timings, ToolCallFragment, Usage
 from ..wire.jsonparse import loads
 from ..wire.sse import SSEDecoder
-from .errors import classify, error_message, held_back, number, unexpected_shape
+from .errors import from_record, held_back, number, unexpected_shape
 
 NAME = "openai"
 # Ollama options that configure loading the model, not one request: not sent elsewhere.
@@ -191,8 +191,7 @@ class StreamParser:
                 raise ProtocolError(f"Unexpected SSE payload: {text[:200]!r}", body=text,
                                     **self.where)
             if "error" in obj or event.event == "error":
-                message, kind, fields = error_message(obj)
-                raise classify(200, message, kind, fields, body=text, **self.where)
+                raise from_record(obj, text, self.where)
             try:
                 delta = chunk_to_delta(obj)
             except (AttributeError, TypeError, KeyError, ValueError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from localllm.errors import LocalLLMError
 
@@ -116,7 +116,7 @@ class Vectors:
     dims: int
 
 
-Expect = Union[Answer, Failure, Listing, Shown, Vectors]
+Expect = Answer | Failure | Listing | Shown | Vectors
 Kind = Literal["chat", "models", "show", "embed"]
 
 

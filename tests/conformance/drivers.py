@@ -129,10 +129,9 @@ async def _llamaindex_async(case: Case, url: str) -> Any:
     llm = LocalLLM(model=case.model, context_window=num_ctx, **_adapter_args(case, url))
     try:
         if case.call == "chat":
-            last = None
-            async for last in await llm.astream_chat([ChatMessage(role="user", content="hi")],
-                                                    **options):
-                pass
+            responses = [r async for r in await llm.astream_chat(
+                [ChatMessage(role="user", content="hi")], **options)]
+            last = responses[-1] if responses else None
             assert last is not None, "LlamaIndex stream gave no response at all"
             return _li_answer(llm, last)
         if case.call == "models":

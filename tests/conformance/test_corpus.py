@@ -2,7 +2,8 @@
 
 An expected ``Answer`` is compared field by field (usage only where the case gives it); an
 expected ``Failure`` must be that ``LocalLLMError`` class (found in the exception or its
-``__cause__`` chain, which is how the adapters surface it), with the stated fields and text.
+``__cause__`` chain, which is how the adapters surface it), with the stated fields and text,
+classified by the stated row of the error table (or by status alone where none is stated).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from localllm.errors import LocalLLMError
+from localllm.protocols.error_table import TABLES
 
 from .case import Answer, Case, Failure, Listing, Shown
 from .cases import ALL
@@ -48,6 +50,7 @@ def _check_failure(case: Case, expect: Failure, raised: BaseException | None) ->
         assert words.lower() not in text, f"{case.id}: {words!r} in {error}"
     if expect.partial is not None:
         assert error.partial is not None and error.partial.content == expect.partial
+    assert error.rule == expect.rule, f"{case.id}: classified by row {error.rule!r}"
 
 
 def _check_value(case: Case, got: Any) -> None:
@@ -79,6 +82,17 @@ def test_case(replay: ReplayServer, case: Case, driver: str) -> None:
     if raised is not None:
         raise raised
     _check_value(case, got)
+
+
+def test_every_error_table_row_is_exercised() -> None:
+    rows = {rule.id for table in TABLES.values() for rule in table}
+    claimed = {c.expect.rule for c in ALL if isinstance(c.expect, Failure) and c.expect.rule}
+    assert rows - claimed == set(), "rows no case exercises"
+    assert claimed - rows == set(), "cases name rows the table does not have"
+    for table in TABLES.values():
+        ids = [rule.id for rule in table]
+        assert len(ids) == len(set(ids))
+        assert all(rule.evidence and rule.hint for rule in table)
 
 
 def test_corpus_is_well_formed() -> None:

@@ -218,7 +218,7 @@ CHAT_ERRORS = [
          _error("llama-server process has terminated", 500),
          _failure(ServerError, 500, "process has terminated", rule="ollama-runner-terminated")),
     Case("ollama-api-chat-500-model-no-longer-compatible",
-         f"{ROUTES} scheduleRunner v0.5.x..v0.32.15 (mllama projector) -> handleScheduleError "
+         f"{ROUTES} scheduleRunner v0.7.0..v0.32.15 (mllama projector) -> handleScheduleError "
          "default 500; raw: https://github.com/ollama/ollama/issues/11953", "ollama",
          _error("'llama3.2-vision' is no longer compatible with your version of Ollama and has "
                 "been replaced by a newer version. To re-download, run 'ollama pull "
@@ -233,18 +233,22 @@ CHAT_ERRORS = [
          _failure(ContextOverflow, 400, "longer than the context length",
                   rule="ollama-context-length")),
     Case("ollama-api-chat-401-cloud-signin",
-         f"{ROUTES} ChatHandler remote model v0.12.1..v0.32.15: c.JSON(authError.StatusCode, "
+         f"{ROUTES} ChatHandler remote model v0.12.1..v0.32.15 (and server/cloud_proxy.go "
+         "writeCloudUnauthorized for name:tag-cloud): c.JSON(authError.StatusCode, "
          "gin.H{\"error\": \"unauthorized\", \"signin_url\": sURL}); signinURLStr "
          "\"https://ollama.com/connect?name=%s&key=%s\"", "ollama",
          _error("unauthorized", 401,
                 signin_url="https://ollama.com/connect?name=host&key=c3NoLWVkMjU1MTkgQUFBQQ"),
-         _failure(AuthenticationError, 401, "unauthorized", rule="ollama-cloud-signin")),
+         _failure(AuthenticationError, 401, "unauthorized", rule="ollama-cloud-signin"),
+         model="gpt-oss:120b-cloud"),
     Case("ollama-api-chat-403-cloud-disabled",
-         f"{ROUTES} ChatHandler v0.16.2..v0.32.15: http.StatusForbidden "
+         f"{ROUTES} ChatHandler v0.16.2..v0.32.15 (cloud source \"name:tag-cloud\", "
+         "internal/modelref parseSourceSuffix): http.StatusForbidden "
          "internalcloud.DisabledError(\"remote model is unavailable\") "
          "(internal/cloud/policy.go \"ollama cloud is disabled\")", "ollama",
          _error("ollama cloud is disabled: remote model is unavailable", 403),
-         _failure(AuthenticationError, 403, "cloud is disabled", rule="ollama-cloud-disabled")),
+         _failure(AuthenticationError, 403, "cloud is disabled", rule="ollama-cloud-disabled"),
+         model="gpt-oss:120b-cloud"),
 ]
 
 SHOW = [
@@ -402,7 +406,7 @@ EMBED = [
          _failure(ContextOverflow, 400, "exceeds the context length",
                   rule="ollama-context-length"), call="embed"),
     Case("ollama-api-embed-400-input-exceeds-maximum",
-         f"{ROUTES} EmbedHandler v0.12.0..v0.13.x (truncate=false): "
+         f"{ROUTES} EmbedHandler v0.12.0..v0.13.2 (truncate=false): "
          "\"input exceeds maximum context length\"", "ollama",
          _error("input exceeds maximum context length", 400),
          _failure(ContextOverflow, 400, "exceeds maximum context length",
@@ -414,7 +418,7 @@ EMBED = [
          _failure(ContextOverflow, 400, "exceeds maximum context length",
                   rule="ollama-context-length"), call="embed"),
     Case("ollama-api-embed-400-cannot-truncate",
-         f"{ROUTES} EmbedHandler v0.20.0..v0.32.15: \"input exceeds maximum context length "
+         f"{ROUTES} EmbedHandler v0.13.3..v0.32.15: \"input exceeds maximum context length "
          "and cannot be truncated further\"", "ollama",
          _error("input exceeds maximum context length and cannot be truncated further", 400),
          _failure(ContextOverflow, 400, "cannot be truncated", rule="ollama-context-length"),
@@ -424,7 +428,8 @@ EMBED = [
          f"support embeddings\", 501) -> {ROUTES} EmbedHandler 500; raw: "
          "https://github.com/ollama/ollama/issues/9739", "ollama",
          _error("this model does not support embeddings", 500),
-         _failure(ServerError, 500, "does not support embeddings",
+         # A 500 by status, but the request must change (another model): BadRequest.
+         _failure(BadRequest, 500, "does not support embeddings",
                   rule="ollama-embed-unsupported"), call="embed"),
     Case("ollama-api-embed-500-failed",
          f"{ROUTES} EmbedHandler v0.2.6..v0.3.x: \"failed to generate embedding\"", "ollama",

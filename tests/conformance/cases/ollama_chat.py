@@ -29,7 +29,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from localllm.errors import ContextOverflow, ServerError, StreamInterrupted
+from localllm.errors import (
+    AuthenticationError,
+    ContextOverflow,
+    RateLimited,
+    ServerError,
+    StreamInterrupted,
+)
 
 from ..case import NDJSON, Answer, Call, Case, Failure, answer, ndjson, raw
 
@@ -125,6 +131,17 @@ def _error(message: str) -> str:
     return _go({"error": message})
 
 
+def _cloud(record: dict[str, Any]) -> dict[str, Any]:
+    """A record relayed from a cloud model (routes.go: resp.RemoteModel / RemoteHost)."""
+    return {**record, "remote_model": "gpt-oss:120b", "remote_host": "https://ollama.com:443"}
+
+
+def _cloud_reply(status: int, payload: dict[str, Any]) -> Any:
+    """ChatHandler's remote branch sets Content-Type application/x-ndjson before calling the
+    cloud, and gin's c.JSON keeps an already-set Content-Type: an error answer keeps it."""
+    return answer(payload, status=status, content_type=NDJSON)
+
+
 def _split_inside(line: str, char: str) -> tuple[bytes, bytes]:
     """The line's bytes in two writes, cut after the first byte of ``char``."""
     data = line.encode()
@@ -212,6 +229,13 @@ CASES = [
          answer({"model": "m", "created_at": AT,
                  "message": {"role": "assistant", "content": ""},
                  "done_reason": "load", "done": True}),
+         Failure(StreamInterrupted)),
+    Case("ollama-chat-unload-record-only",
+         f"{ROUTES} v0.3.11 (keep_alive 0 with no messages -> DoneReason \"unload\"; same in "
+         "v0.32.15): no answer in it", "ollama",
+         answer({"model": "m", "created_at": AT,
+                 "message": {"role": "assistant", "content": ""},
+                 "done_reason": "unload", "done": True}),
          Failure(StreamInterrupted)),
     Case("ollama-chat-v0113-generate-fallback",
          f"{REPO} server/routes.go v0.1.13 (no /api/chat route: Go mux 404 page not found) + "
@@ -407,7 +431,7 @@ CASES = [
          "ollama",
          answer({"error": RUNNER_STOPPED}, status=500),
          Failure(ServerError, fields={"status": 500}, says=("unexpectedly stopped",),
-                 rule=RUNNER_RULE)),
+                 rule="ollama-runner-terminated")),
     Case("ollama-chat-400-prompt-longer-than-context",
          f"{REPO} llm/llama_server.go v0.30.9..v0.32.15 completionPromptForRequest "
          "(api.StatusError 400, no context shift) + server/routes.go ChatHandler "
@@ -425,6 +449,39 @@ CASES = [
          Failure(ContextOverflow, fields={"status": 400, "n_prompt_tokens": 5000,
                                           "n_ctx": 4096},
                  says=("exceeds the model's maximum context length",), rule=CONTEXT_RULE)),
+
+    # -- cloud models relayed by a local server (v0.12+ remote branch of ChatHandler) -------
+    Case("ollama-chat-cloud-error-after-content-no-newline",
+         f"{ROUTES} v0.32.15 remote branch (records get remote_model/remote_host; a failed "
+         "relay ends with c.JSON(500, gin.H{error}) after output: status stays 200, no "
+         "trailing newline) + https://github.com/ollama/ollama-js/issues/285 (message)",
+         "ollama",
+         ndjson(_go(_cloud(_piece("Hel"))), _go(_cloud(_piece("lo"))),
+                '{"error":"Post \\"https://ollama.com:443/v1/chat/completions?ts=1775218167'
+                '\\": unexpected EOF"}'),
+         Failure(ServerError, says=("unexpected EOF",), partial="Hello")),
+    Case("ollama-chat-cloud-done-with-remote-fields",
+         f"{ROUTES} v0.32.15 remote branch (resp.RemoteModel, resp.RemoteHost on every record) "
+         "+ api/types.go v0.12.0 ChatResponse remote_model/remote_host", "ollama",
+         _stream(_cloud(_piece("Hel")), _cloud(_piece("lo")), _cloud(_done(completion=2))),
+         Answer("Hello", finish_reason="stop", usage=(12, 2))),
+    Case("ollama-chat-cloud-429-usage-limit",
+         f"{ROUTES} v0.32.15 remote branch (c.JSON(apiError.StatusCode, apiError): api.StatusError "
+         "marshals as StatusCode/Status/error) + https://github.com/continuedev/continue/issues/"
+         "9233 (429 \"you've reached your hourly usage limit, please wait or upgrade to "
+         "continue\")", "ollama",
+         _cloud_reply(429, {"StatusCode": 429, "Status": "429 Too Many Requests",
+                            "error": "you've reached your hourly usage limit, please wait or "
+                            "upgrade to continue"}),
+         Failure(RateLimited, fields={"status": 429, "retry_after": None},
+                 says=("hourly usage limit",), not_says=("StatusCode",))),
+    Case("ollama-chat-cloud-401-signin",
+         f"{ROUTES} v0.32.15 remote branch (AuthorizationError -> c.JSON(401, "
+         "{error: unauthorized, signin_url}))", "ollama",
+         _cloud_reply(401, {"error": "unauthorized",
+                            "signin_url": "https://ollama.com/connect?name=host&key=c3NoLWVk"}),
+         Failure(AuthenticationError, fields={"status": 401}, says=("unauthorized",),
+                 rule="ollama-cloud-signin")),
 
     # -- streams that end early ------------------------------------------------------------
     Case("ollama-stream-no-done-record",

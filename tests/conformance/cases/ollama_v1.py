@@ -66,8 +66,19 @@ def _call(name: str, args: dict[str, Any], call_id: str, index: int | None = 0
     out: dict[str, Any] = {"id": call_id}
     if index is not None:  # the Index field exists from v0.4.7 (5f8051180, issue #7881)
         out["index"] = index
-    out.update(type="function", function={"name": name, "arguments": json.dumps(args)})
+    out.update(type="function", function={"name": name, "arguments": _go_json(args)})
     return out
+
+
+def _go_json(obj: Any) -> str:
+    """Go's json.Marshal: compact, and <, >, & escaped as \\u003c, \\u003e, \\u0026."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _go_event(obj: Any) -> str:
+    """A chunk written as ChatWriter does: ``data: <json.Marshal>\\n\\n``."""
+    return f"data: {_go_json(obj)}\n\n"
 
 
 def _swallowed_error(**delta: Any) -> dict[str, Any]:
@@ -198,6 +209,24 @@ STREAMS = [
              _chunk({}, "length"), _usage(40, 64), DONE),
          Answer(tool_calls=(Call("get_weather", WEATHER),), finish_reason="length",
                 usage=(40, 64))),
+    Case("ollama-v1-0.5-tools-text-in-final-chunk",
+         f"{OLD_WRITER} v0.5.7 + server/routes.go ChatHandler v0.4.6 .. v0.5.x: with tools "
+         "in the request the content is held back (sb) until r.Done and, when no tool call "
+         "was parsed, sent whole in the done chunk together with finish_reason",
+         "openai",
+         sse(_old("Hello there!", "stop"), _usage(30, 4), DONE),
+         Answer("Hello there!", finish_reason="stop", usage=(30, 4))),
+    Case("ollama-v1-latest-go-html-escapes",
+         f"{NEW_WRITER} v0.32.x: chunks are written with json.Marshal, which escapes <, > "
+         "and & as \\u003c \\u003e \\u0026 (also inside the arguments string, which "
+         "openai.ToToolCalls marshals first); content before a call is its own chunk",
+         "openai",
+         sse(_go_event(_chunk({"role": "assistant", "content": "Use <b> & </b>"})),
+             _go_event(_chunk({"content": "", "tool_calls": [
+                 _call("render", {"html": "<b>hi</b>"}, "call_r2d2c3po", 0)]})),
+             _go_event(_chunk({}, "tool_calls")), _go_event(_usage(30, 20)), DONE),
+         Answer("Use <b> & </b>", tool_calls=(Call("render", {"html": "<b>hi</b>"}),),
+                finish_reason="tool_calls", usage=(30, 20))),
     Case("ollama-v1-0.5-error-mid-stream-swallowed",
          f"{OLD_WRITER} v0.5.7 + server/routes.go streamResponse (marshals the "
          "gin.H{\"error\"} record like any other, status already 200): the error text is "
@@ -224,6 +253,13 @@ STREAMS = [
 ]
 
 ERRORS = [
+    Case("ollama-v1-before-0.1.24-no-v1",
+         f"{REPO} server/routes.go v0.1.23 registers no /v1 route (r.POST(\"/v1/chat/"
+         "completions\", openai.Middleware(), ChatHandler) arrives in v0.1.24, 453f572f8): "
+         "gin answers 404 page not found in plain text",
+         "openai",
+         answer("404 page not found", 404, "text/plain"),
+         Failure(BadRequest, fields={"status": 404})),
     Case("ollama-v1-0.1.24-404-pull",
          f"{OLD_ERROR} v0.1.24 + server/routes.go ChatHandler v0.1.24: 404 "
          "fmt.Sprintf(\"model '%s' not found, try pulling it first\", req.Model)",
@@ -258,6 +294,14 @@ ERRORS = [
                        "api_error"), 400),
          Failure(BadRequest, fields={"status": 400}, says=("does not support tools",)),
          model="phi3:latest"),
+    Case("ollama-v1-400-does-not-support-chat",
+         f"{NEW_ERROR} v0.18.0+ + server/routes.go ChatHandler (errCapabilityCompletion): 400 "
+         "fmt.Sprintf(\"%q does not support chat\", req.Model), e.g. an embedding model",
+         "openai",
+         answer(_error('"nomic-embed-text" does not support chat', "invalid_request_error"),
+                400),
+         Failure(BadRequest, fields={"status": 400}, says=("does not support chat",)),
+         model="nomic-embed-text"),
     Case("ollama-v1-500-runner-terminated",
          f"{OLD_ERROR} v0.5.7 + llm/server.go v0.5.7 fmt.Errorf(\"llama runner process has "
          "terminated: %w\", err), handleScheduleError default 500",

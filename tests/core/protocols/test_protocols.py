@@ -236,7 +236,7 @@ def test_ollama_load_lines_are_skipped_and_generate_uses_response() -> None:
     (429, b'{"error": "slow down"}', RateLimited),
     (404, b'{"error": "model \'x\' not found, try pulling it first"}', ModelNotFound),
     (404, b'{"error": {"code": 404, "message": "File Not Found", "type": "not_found_error"}}',
-     ModelNotFound),
+     BadRequest),  # llama.cpp's answer to an unknown path
     (404, b"404 page not found", BadRequest),
     (400, b'{"object": "error", "message": "This model\'s maximum context length is 2048 '
           b'tokens", "type": "BadRequestError", "code": 400}', ContextOverflow),
