@@ -120,13 +120,14 @@ class ChunkConverter:
     calls together.
     """
 
-    __slots__ = ("_index_ids", "_next_index", "model_name", "stream_usage", "tail")
+    __slots__ = ("_index_ids", "_named", "_next_index", "model_name", "stream_usage", "tail")
 
     def __init__(self, model_name: str | None, stream_usage: bool) -> None:
         self.model_name = model_name
         self.stream_usage = stream_usage
         self.tail = StreamTail()
         self._index_ids: dict[int, tuple[str | None, int]] = {}
+        self._named: set[int] = set()  # LangChain indexes whose name was given
         self._next_index = 0
 
     def convert(self, d: Delta) -> ChatGenerationChunk | None:
@@ -136,8 +137,15 @@ class ChunkConverter:
         if not (d.reasoning or d.tool_calls):  # the per-token case: no empty extras to check
             return ChatGenerationChunk(message=AIMessageChunk(content=d.content))
         extra = {"reasoning_content": d.reasoning} if d.reasoning else {}
-        chunks = [tool_call_chunk(name=f.name, args=f.arguments, id=f.id,
-                                  index=self._lc_index(f.index, f.id)) for f in d.tool_calls]
+        chunks = []
+        for f in d.tool_calls:
+            index = self._lc_index(f.index, f.id)
+            # LangChain joins the names of merged chunks: vLLM repeats the name (named
+            # tool_choice), so only a call's first fragment carries it.
+            name = f.name if index not in self._named else None
+            if name:
+                self._named.add(index)
+            chunks.append(tool_call_chunk(name=name, args=f.arguments, id=f.id, index=index))
         message = AIMessageChunk(content=d.content, additional_kwargs=extra,
                                  tool_call_chunks=chunks)
         return ChatGenerationChunk(message=message)

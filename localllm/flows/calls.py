@@ -33,11 +33,15 @@ def json_answer(request: HttpRequest, settings: Settings, where: dict[str, Any])
     if not resp.ok:
         raise from_response(resp.status, resp.body, resp.headers, **where)
     try:
-        return json.loads(resp.body)
+        payload = json.loads(resp.body)
     except ValueError:
         raise ProtocolError(f"{request.method} {request.url} did not answer JSON",
                             body=resp.body[:500].decode("utf-8", "replace"),
                             status=resp.status, **where) from None
+    if isinstance(payload, dict) and "error" in payload and len(payload) <= 2:
+        # An error with a 200 (LM Studio answers unknown paths so).
+        raise from_response(resp.status, resp.body, resp.headers, **where)
+    return payload
 
 
 def first_working(endpoints: Endpoints, settings: Settings, step: Step) -> Flow:
@@ -75,11 +79,23 @@ def show(endpoints: Endpoints, settings: Settings, model: str, num_ctx: int | No
         if backend == ollama.NAME:
             details = yield from json_answer(ollama.show_request(endpoint, model), settings,
                                              where)
-            running = yield from json_answer(ollama.running_request(endpoint), settings, where)
+            running = yield from _running(endpoint, settings, where)
             return ollama.parse_show(model, details, running, num_ctx)
         return (yield from _openai_show(endpoints, settings, endpoint, model, where))
 
     return (yield from first_working(endpoints, settings, step))
+
+
+def _running(endpoint: str, settings: Settings, where: dict[str, Any]) -> Flow:
+    """``/api/ps``; Ollama before 0.1.38 has none: then nothing is known to be loaded."""
+    timeouts = settings.timeouts
+    request = ollama.running_request(endpoint)
+    resp = yield from exchange(request, timeouts.connect, timeouts.first_token)
+    if ollama.is_path_missing(resp.status, resp.body):
+        return None
+    if not resp.ok:
+        raise from_response(resp.status, resp.body, resp.headers, **where)
+    return resp.json_or_none()
 
 
 def _openai_show(endpoints: Endpoints, settings: Settings, endpoint: str, model: str,
@@ -107,9 +123,7 @@ def embed(endpoints: Endpoints, settings: Settings, call: EmbedCall) -> Flow:
     def step(endpoint: str, backend: str) -> Flow:
         where = {"url": endpoint, "backend": backend, "model": call.model}
         if backend == ollama.NAME:
-            payload = yield from json_answer(ollama.embed_request(endpoint, call), settings,
-                                             where)
-            return ollama.parse_embeddings(payload)
+            return (yield from _ollama_embed(endpoint, settings, call, where))
         payload = yield from json_answer(openai.embed_request(endpoint, call), settings, where)
         return openai.parse_embeddings(payload)
 
@@ -117,6 +131,24 @@ def embed(endpoints: Endpoints, settings: Settings, call: EmbedCall) -> Flow:
     if len(vectors) != len(call.texts):
         raise ProtocolError(f"asked for {len(call.texts)} embeddings, got {len(vectors)}",
                             model=call.model)
+    return vectors
+
+
+def _ollama_embed(endpoint: str, settings: Settings, call: EmbedCall, where: dict[str, Any]
+                  ) -> Flow:
+    """``/api/embed``; Ollama before 0.2.6 has only ``/api/embeddings`` (one text a request)."""
+    timeouts = settings.timeouts
+    resp = yield from exchange(ollama.embed_request(endpoint, call), timeouts.connect,
+                               timeouts.first_token)
+    if not ollama.is_path_missing(resp.status, resp.body):
+        if not resp.ok:
+            raise from_response(resp.status, resp.body, resp.headers, **where)
+        return ollama.parse_embeddings(resp.json_or_none())
+    vectors = []
+    for text in call.texts:
+        payload = yield from json_answer(ollama.old_embed_request(endpoint, call.model, text),
+                                         settings, where)
+        vectors.append(ollama.parse_old_embedding(payload))
     return vectors
 
 

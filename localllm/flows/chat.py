@@ -54,7 +54,7 @@ def chat(call: ChatCall, endpoints: Endpoints, settings: Settings) -> Flow:
                 except ReadTimedOut:
                     raise clock.expired(first_kind) from None
                 if resp.ok or not (backend == ollama.NAME
-                                   and ollama.is_chat_missing(resp.status, resp.body)
+                                   and ollama.is_path_missing(resp.status, resp.body)
                                    and endpoints.learn_chat_missing(endpoint)):
                     break
             if not resp.ok:
@@ -63,8 +63,7 @@ def chat(call: ChatCall, endpoints: Endpoints, settings: Settings) -> Flow:
             if problem is not None:
                 yield Close(reuse=False)
                 raise problem
-            parser = (openai.StreamParser if backend == openai.NAME else ollama.StreamParser)(
-                settings.max_line_bytes, where)
+            parser = _parser(backend, resp.content_type)(settings.max_line_bytes, where)
             got_output = False
             pending: list[Delta] | None = None  # deltas to hand out before the next read
             # Once output flows and no total deadline runs, every read waits the same idle
@@ -113,9 +112,13 @@ def chat(call: ChatCall, endpoints: Endpoints, settings: Settings) -> Flow:
                     return
                 emitted = True
                 pending = deltas
-            complete = parser.close()
+            tail = parser.close()
             yield Close(reuse=True)
-            if not complete:
+            if tail:
+                received += tail
+                yield Emit(tail)
+                emitted = True
+            if not parser.complete:
                 raise _interrupted(received, "Stream ended before the server marked it "
                                    "complete", where)
             return
@@ -152,7 +155,8 @@ def _interrupted(received: list[Delta], message: str, where: dict[str, Any]
         **where)
 
 
-def _drain(parser: ollama.StreamParser | openai.StreamParser) -> Flow:
+def _drain(parser: ollama.StreamParser | openai.StreamParser | openai.WholeAnswerParser
+           ) -> Flow:
     """Read to the end of the body so the keep-alive connection goes back to the pool."""
     while True:
         try:
@@ -179,13 +183,24 @@ def _refusal(endpoints: Endpoints, settings: Settings, endpoint: str, resp: Http
     return error
 
 
+Parser = type[ollama.StreamParser] | type[openai.StreamParser] | type[openai.WholeAnswerParser]
+
+
+def _parser(backend: str, ctype: str) -> Parser:
+    if backend != openai.NAME:
+        return ollama.StreamParser
+    # A whole chat.completion instead of a stream (SGLang 0.4.1 with tools).
+    return openai.WholeAnswerParser if "json" in ctype else openai.StreamParser
+
+
 def _not_a_stream(backend: str, ctype: str, where: dict[str, Any]) -> ProtocolError | None:
     """A 2xx answer that is not a model stream (a web page, a proxy's JSON)."""
     if "html" in ctype:
         return ProtocolError(f"Got an HTML page ({ctype}) instead of a model stream",
                              hint="Something other than an LLM server answers at this URL.",
                              **where)
-    if backend == openai.NAME and ctype and "event-stream" not in ctype:
+    if backend == openai.NAME and ctype and "event-stream" not in ctype \
+            and "json" not in ctype:
         return ProtocolError(f"Expected text/event-stream, got {ctype!r}", hint=(
             "This does not look like an OpenAI-compatible streaming answer; check the "
             "URL, or set backend='ollama' for an Ollama server."), **where)

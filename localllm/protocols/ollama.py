@@ -95,7 +95,8 @@ def models_request(base: str) -> HttpRequest:
 
 
 def show_request(base: str, model: str) -> HttpRequest:
-    return HttpRequest("POST", base + "/api/show", {"model": model})
+    # Ollama before 0.1.18 reads only "name"; later ones read both.
+    return HttpRequest("POST", base + "/api/show", {"model": model, "name": model})
 
 
 def running_request(base: str) -> HttpRequest:
@@ -105,6 +106,11 @@ def running_request(base: str) -> HttpRequest:
 def embed_request(base: str, call: EmbedCall) -> HttpRequest:
     return HttpRequest("POST", base + "/api/embed",
                        {"model": call.model, "input": call.texts, **(call.extra_body or {})})
+
+
+def old_embed_request(base: str, model: str | None, text: str) -> HttpRequest:
+    """``/api/embeddings`` of Ollama before 0.2.6: one ``prompt`` a request."""
+    return HttpRequest("POST", base + "/api/embeddings", {"model": model, "prompt": text})
 
 
 def pull_request(base: str, model: str) -> HttpRequest:
@@ -156,9 +162,17 @@ class StreamParser:
             self.failure = held_back(out, exc)
         return out
 
-    def close(self) -> bool:
-        for obj in self._decoder.close():
-            self._delta(obj)
+    def close(self) -> list[Delta]:
+        """End of body. A last record without its newline still counts; one cut inside
+        leaves the stream incomplete (``complete`` stays False), it is not malformed."""
+        try:
+            records = self._decoder.close()
+        except ProtocolError:
+            return []
+        return [d for d in map(self._delta, records) if d is not None]
+
+    @property
+    def complete(self) -> bool:
         return self.done
 
     def _delta(self, obj: Any) -> Delta | None:
@@ -207,8 +221,9 @@ class StreamParser:
         return tuple(out)
 
 
-def is_chat_missing(status: int, body: bytes) -> bool:
-    """Only a Go mux "404 page not found" means the server has no ``/api/chat``."""
+def is_path_missing(status: int, body: bytes) -> bool:
+    """Only a Go mux "404 page not found" means the server has no such path (``/api/chat``
+    before 0.1.14, ``/api/ps`` before 0.1.38, ``/api/embed`` before 0.2.6)."""
     return status == 404 and body.strip().lower().startswith(b"404 page not found")
 
 
@@ -241,6 +256,14 @@ def parse_show(name: str, show: Mapping[str, Any], ps: Any, num_ctx: int | None)
                        capabilities=tuple(show.get("capabilities") or ()))
 
 
+def parse_old_embedding(payload: Any) -> list[float]:
+    vector = payload.get("embedding") if isinstance(payload, Mapping) else None
+    if not isinstance(vector, list):
+        raise ProtocolError("POST /api/embeddings answer has no 'embedding' list",
+                            backend=NAME, body=str(payload)[:500])
+    return vector
+
+
 def full_name(name: str) -> str:
     """Ollama's name with its tag: ``llama3.2`` means ``llama3.2:latest`` (a ``:`` before the
     last ``/`` is a registry port, not a tag)."""
@@ -253,7 +276,7 @@ def same_model(a: str, b: Any) -> bool:
 
 def parse_embeddings(payload: Any) -> list[list[float]]:
     vectors = payload.get("embeddings") if isinstance(payload, Mapping) else None
-    if not isinstance(vectors, list):
+    if not isinstance(vectors, list) or not all(isinstance(v, list) for v in vectors):
         raise ProtocolError("POST /api/embed answer has no 'embeddings' list", backend=NAME,
                             body=str(payload)[:500])
     return vectors

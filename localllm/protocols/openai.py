@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import LocalLLMError, ProtocolError
@@ -144,6 +144,8 @@ def chunk_to_delta(obj: Mapping[str, Any]) -> Delta | None:
         if delta.get("tool_calls"):
             fragments = _fragments(delta["tool_calls"])
         finish = choice.get("finish_reason")
+        if finish == "null":  # KoboldCpp <= 1.75 sends the string on every chunk
+            finish = None
     if not (content or reasoning or fragments or finish or usage or timings):
         return None
     return Delta(
@@ -158,10 +160,11 @@ def chunk_to_delta(obj: Mapping[str, Any]) -> Delta | None:
 class StreamParser:
     """SSE bytes → Deltas. Complete at ``[DONE]``, or at a clean end after a finish_reason."""
 
-    __slots__ = ("_decoder", "done", "failure", "finished", "where")
+    __slots__ = ("_decoder", "_tools", "done", "failure", "finished", "where")
 
     def __init__(self, max_line_bytes: int, where: dict[str, Any]) -> None:
         self._decoder = SSEDecoder(max_line_bytes)
+        self._tools = False  # saw a tool call: a "stop" after it is reported as tool_calls
         self.done = False  # saw [DONE]
         self.finished = False  # saw a finish_reason
         self.failure: LocalLLMError | None = None  # see held_back()
@@ -197,18 +200,71 @@ class StreamParser:
             except (AttributeError, TypeError, KeyError, ValueError):
                 raise unexpected_shape(text, self.where) from None
             if delta is not None:
+                if delta.tool_calls:
+                    self._tools = True
                 if delta.finish_reason:
                     self.finished = True
+                    if delta.finish_reason == "stop" and self._tools:  # Ollama /v1 < 0.6, vLLM
+                        delta = replace(delta, finish_reason="tool_calls")  # named tool_choice
                 out.append(delta)
 
-    def close(self) -> bool:
-        """End of body; True when the stream counts as complete."""
+    def close(self) -> list[Delta]:
+        """End of body (an event cut inside is dropped: then ``complete`` says so)."""
         self._decoder.close()
+        return []
+
+    @property
+    def complete(self) -> bool:
         return self.done or self.finished
 
 
+class WholeAnswerParser:
+    """A ``chat.completion`` answered whole (``application/json``) to a streaming request:
+    SGLang 0.4.1 does so when tools are given. Read to the end, then one Delta."""
+
+    __slots__ = ("_body", "_limit", "done", "failure", "where")
+
+    def __init__(self, max_line_bytes: int, where: dict[str, Any]) -> None:
+        self._body = bytearray()
+        self._limit = max_line_bytes  # the whole answer is one JSON line's worth
+        self.done = False
+        self.failure: LocalLLMError | None = None
+        self.where = where
+
+    def feed(self, data: bytes) -> list[Delta]:
+        self._body += data
+        if len(self._body) > self._limit:
+            raise ProtocolError(f"JSON answer longer than {self._limit} bytes", **self.where)
+        return []
+
+    def close(self) -> list[Delta]:
+        text = self._body.decode("utf-8", "replace")
+        try:
+            obj = loads(text)
+        except ValueError:
+            raise ProtocolError(f"Malformed JSON answer: {text[:200]!r}", body=text[:500],
+                                **self.where) from None
+        if isinstance(obj, dict) and "error" in obj:
+            raise from_record(obj, text, self.where)
+        try:
+            delta = chunk_to_delta(obj) if isinstance(obj, dict) and obj.get("choices") \
+                else None
+        except (AttributeError, TypeError, KeyError, ValueError):
+            delta = None
+        if delta is None or not delta.finish_reason:
+            raise unexpected_shape(text, self.where)
+        self.done = True
+        return [delta]
+
+    @property
+    def complete(self) -> bool:
+        return self.done
+
+
 def parse_models(payload: Any, base: str) -> list[ModelInfo]:
-    data = payload.get("data") if isinstance(payload, Mapping) else None
+    data = payload.get("data", ()) if isinstance(payload, Mapping) else None
+    if data is None:  # Ollama's /v1/models with no model installed
+        data = []
     if not isinstance(data, list):
         raise ProtocolError("GET /v1/models did not return an OpenAI model list",
                             url=base, backend=NAME, body=str(payload)[:500])
@@ -217,7 +273,8 @@ def parse_models(payload: Any, base: str) -> list[ModelInfo]:
         meta = entry.get("meta") or {}
         out.append(ModelInfo(
             name=entry.get("id", ""), backend=NAME,
-            context_window=entry.get("max_model_len"),
+            # vLLM/SGLang max_model_len; llama.cpp's meta.n_ctx is the per-slot context
+            context_window=entry.get("max_model_len") or meta.get("n_ctx") or None,
             max_context=meta.get("n_ctx_train") or entry.get("max_model_len"),
             size=meta.get("size"), raw=entry))
     return out

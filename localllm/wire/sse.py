@@ -23,11 +23,12 @@ class SSEDecoder:
 
     Handles LF, CRLF and lone CR line ends (also a CRLF split across two feeds), comments
     (``:`` lines, keep-alive pings), multi-line ``data`` joined with ``\\n``, and the
-    ``event``/``id``/``retry`` fields. Lines longer than ``max_line_bytes`` raise
-    ``ProtocolError`` instead of growing memory without bound.
+    ``event``/``id``/``retry`` fields, a leading BOM, and llama.cpp's old ``error:`` lines
+    (an ``error`` event; the spec would drop them, and the error with them). Lines longer
+    than ``max_line_bytes`` raise ``ProtocolError`` instead of growing memory without bound.
     """
 
-    __slots__ = ("_cr_pending", "_data", "_event", "_lines", "_retry", "last_id")
+    __slots__ = ("_cr_pending", "_data", "_event", "_lines", "_retry", "_started", "last_id")
 
     def __init__(self, max_line_bytes: int = _MAX_DEFAULT) -> None:
         self._lines = LineBuffer(max_line_bytes, "SSE")
@@ -35,6 +36,7 @@ class SSEDecoder:
         self._data: list[bytes] = []
         self._event: str | None = None
         self._retry: int | None = None
+        self._started = False  # a UTF-8 BOM may open the stream (WHATWG: it is skipped)
         self.last_id: str | None = None
 
     @property
@@ -56,6 +58,10 @@ class SSEDecoder:
         value = self.single_data(data)
         if value is not None:
             return [ServerSentEvent(self._text(value), "message", self.last_id, self._retry)]
+        if not self._started:
+            self._started = True
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
         if self._cr_pending:
             self._cr_pending = False
             if data[:1] == b"\n":
@@ -85,6 +91,9 @@ class SSEDecoder:
         if colon and value[:1] == b" ":
             value = value[1:]
         if name == b"data":
+            self._data.append(value)
+        elif name == b"error":  # llama.cpp b2000-b4747 wrote `error: {...}` mid-stream
+            self._event = "error"
             self._data.append(value)
         elif name == b"event":
             self._event = self._text(value)

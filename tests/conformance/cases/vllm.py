@@ -448,7 +448,8 @@ STREAMS = [
                                                   "arguments": ""})), "stop", final=True),
                  DONE),
          Answer(tool_calls=(Call("get_current_weather", {"location": "Boston"}),),
-                finish_reason="stop")),
+                # a call came: this client reports tool_calls, whatever the engine says
+                finish_reason="tool_calls")),
     Case("vllm-stream-index-reused-new-id",
          "https://github.com/InternLM/lmdeploy/issues/3412 (vllm output as parsed by the "
          "OpenAI SDK: both calls at index 0, second with a new id; continuations id '')",

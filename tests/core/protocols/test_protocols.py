@@ -49,7 +49,8 @@ def test_openai_stream_content_reasoning_usage_timings() -> None:
                                    "predicted_ms": 20.0}),
         {"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 2,
                                   "total_tokens": 5}}))
-    assert parser.close() is True
+    parser.close()
+    assert parser.complete is True
     result = accumulate(deltas)
     assert (result.content, result.reasoning, result.finish_reason) == ("Hello", "thinking",
                                                                          "stop")
@@ -60,10 +61,12 @@ def test_openai_stream_content_reasoning_usage_timings() -> None:
 def test_openai_stream_without_done_is_complete_only_after_finish_reason() -> None:
     parser = openai.StreamParser(1 << 20, WHERE)
     parser.feed(sse(chunk({"content": "a"}), done=False))
-    assert parser.close() is False
+    parser.close()
+    assert parser.complete is False
     parser = openai.StreamParser(1 << 20, WHERE)
     parser.feed(sse(chunk({"content": "a"}, "stop"), done=False))
-    assert parser.close() is True
+    parser.close()
+    assert parser.complete is True
 
 
 def test_openai_error_event_inside_200_stream_raises() -> None:
@@ -143,7 +146,8 @@ def test_ollama_stream_tool_calls_whole_thinking_ns_durations() -> None:
         {"message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
          "prompt_eval_count": 26, "prompt_eval_duration": 130_000_000, "eval_count": 10,
          "eval_duration": 250_000_000, "total_duration": 500_000_000}))
-    assert parser.close() is True
+    parser.close()
+    assert parser.complete is True
     result = accumulate(deltas)
     assert result.reasoning == "hmm"
     assert [(c.name, c.arguments) for c in result.tool_calls] == [("f", {"x": 1}), ("g", {})]
@@ -217,7 +221,8 @@ def test_ollama_error_line_in_200_stream_raises_and_truncation_is_incomplete() -
     assert isinstance(parser.failure, ServerError) and "out of memory" in str(parser.failure)
     parser = ollama.StreamParser(1 << 20, WHERE)
     parser.feed(ndjson({"message": {"content": "a"}, "done": False}))
-    assert parser.close() is False
+    parser.close()
+    assert parser.complete is False
 
 
 def test_ollama_load_lines_are_skipped_and_generate_uses_response() -> None:
