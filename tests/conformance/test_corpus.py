@@ -13,22 +13,13 @@ from typing import Any
 
 import pytest
 
-from localllm.errors import LocalLLMError
 from localllm.protocols.error_table import TABLES
 
+from ..faults.drivers import localllm_error
 from .case import Answer, Case, Failure, Listing, Shown
 from .cases import ALL
 from .drivers import DRIVERS
 from .replay_server import ReplayServer
-
-
-def _found(exc: BaseException) -> LocalLLMError | None:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, LocalLLMError):
-            return seen
-        seen = seen.__cause__
-    return None
 
 
 def _routes(case: Case) -> dict[str, Any]:
@@ -37,7 +28,7 @@ def _routes(case: Case) -> dict[str, Any]:
 
 def _check_failure(case: Case, expect: Failure, raised: BaseException | None) -> None:
     assert raised is not None, f"{case.id}: expected {expect.error.__name__}, got an answer"
-    error = _found(raised)
+    error = localllm_error(raised)
     assert error is not None, f"{case.id}: untyped {type(raised).__name__}: {raised}"
     assert isinstance(error, expect.error), (
         f"{case.id}: expected {expect.error.__name__}, got {type(error).__name__}: {error}")
