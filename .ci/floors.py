@@ -1,27 +1,39 @@
 """Print pip constraints pinning every ``name>=X`` of pyproject.toml to ``name==X``.
 
-``.ci/run`` installs the package with them (and urllib3 below 2, which requests allows), so
-each declared floor is a version that is really tested. Usage: ``python .ci/floors.py
-EXTRA... > constraints.txt``; the core dependencies are always included.
+``.ci/run`` installs the package with them, so each declared floor is a version that is really
+tested. Usage: ``python .ci/floors.py [--beside-frameworks] EXTRA... > constraints.txt``; the
+core dependencies are always included, and urllib3 is held below 2 (requests allows 1.26).
+``--beside-frameworks`` leaves out the pins the frameworks' own requirements exclude, each
+with its reason below: the core is tested at exactly its floors in a venv of its own.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
+
+FREE_BESIDE_FRAMEWORKS = {
+    "orjson": "langsmith, which langchain-core needs, asks for orjson>=3.9.14",
+    "urllib3": "types-requests (the dev extra) asks for urllib3>=2",
+}
 
 project = tomllib.loads(Path(__file__).resolve().parents[1].joinpath("pyproject.toml")
                         .read_text())["project"]
+args = sys.argv[1:]
+beside = "--beside-frameworks" in args
 wanted = list(project["dependencies"])
-for extra in sys.argv[1:]:
+for extra in (a for a in args if a != "--beside-frameworks"):
     wanted += project["optional-dependencies"][extra]
-pins = {}
+pins = {"urllib3": "<2"}
 for spec in wanted:
     found = re.match(r"^([A-Za-z0-9_.\-\[\]]+?)(\[[^\]]*\])?\s*>=\s*([^,;\s]+)", spec)
     if found:
-        pins[found.group(1).lower()] = found.group(3)
-for name, version in sorted(pins.items()):
-    print(f"{name}=={version}")
-print("urllib3<2")
+        pins[found.group(1).lower()] = "==" + found.group(3)
+for name, pin in sorted(pins.items()):
+    if beside and name in FREE_BESIDE_FRAMEWORKS:
+        print(f"# {name} not pinned: {FREE_BESIDE_FRAMEWORKS[name]}")
+    else:
+        print(f"{name}{pin}")

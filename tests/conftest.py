@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,12 +16,9 @@ def embedded_server() -> Iterator[object]:
 
     Missing the ``server`` extra is a setup error, not a skip: these tests must run in CI.
     """
-    from localllm.server import shared_server
+    from tests.support.embedded import session_server
 
-    threads = int(os.environ.get("LOCALLLM_TEST_THREADS", "2"))
-    # The process-wide shared server, so Client("embedded") in tests reuses this one.
-    # The prompt cache is off: a cache hit changes the greedy output of this tiny model.
-    server = shared_server(n_threads=threads, cache_prompt=False)
+    server = session_server()
     try:
         yield server
     finally:
@@ -33,3 +30,25 @@ def fake_ollama() -> Iterator[FakeOllama]:
     """A fake Ollama built from Ollama's documented wire format (not a real Ollama)."""
     with FakeOllama() as fake:
         yield fake
+
+
+FRAMEWORK_DRIVERS = ("langchain", "llamaindex")
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORK_DIRS = (ROOT / "tests" / "langchain", ROOT / "tests" / "llamaindex", ROOT / "notebooks")
+
+
+def _needs_frameworks(item: pytest.Item) -> bool:
+    if any(item.path.is_relative_to(folder) for folder in FRAMEWORK_DIRS):
+        return True
+    driver = getattr(getattr(item, "callspec", None), "params", {}).get("driver")
+    name = driver if isinstance(driver, str) else getattr(driver, "name", "")
+    return name.startswith(FRAMEWORK_DRIVERS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The adapters' tests, the notebooks and every case run through a LangChain or LlamaIndex
+    driver need those frameworks: mark them, so the core-only run (``-m "not frameworks"``)
+    keeps everything else, the core cases of the same tests included."""
+    for item in items:
+        if _needs_frameworks(item):
+            item.add_marker(pytest.mark.frameworks)

@@ -157,12 +157,13 @@ def _interrupted(received: list[Delta], message: str, where: dict[str, Any]
 
 def _drain(parser: ollama.StreamParser | openai.StreamParser | openai.WholeAnswerParser
            ) -> Flow:
-    """Read to the end of the body so the keep-alive connection goes back to the pool."""
+    """Read to the end of the body so the keep-alive connection goes back to the pool. The
+    answer is complete already: a read that fails now only means the transport has dropped
+    (and closed) the connection."""
     while True:
         try:
             chunk = yield Read(_DRAIN_TIMEOUT)
-        except (ReadTimedOut, ConnectionFailed):
-            yield Close(reuse=False)
+        except (ReadTimedOut, LocalLLMError):
             return
         if not chunk:
             yield Close(reuse=True)

@@ -13,6 +13,7 @@ The stream framing of each protocol is in ``wire.py``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gzip
 import json
 import select
@@ -24,7 +25,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
-from .wire import CHAT_PATHS, MODELS, OK, OLLAMA, OPENAI, TEXT, Step, render
+from .wire import CHAT_PATHS, MODELS, OK, OLLAMA, OPENAI, TEXT, Step, echo_items, render
 
 __all__ = ["MODELS", "OK", "OLLAMA", "OPENAI", "TEXT", "Conn", "FaultServer", "Step",
            "closed_port"]
@@ -65,6 +66,7 @@ class FaultServer:
         self._lock = threading.Lock()
         self._queue: deque[Step] = deque()
         self._by_model: dict[str, deque[Step]] = {}
+        self.default = OK  # the answer to a request no script step is left for
         self.counts: Counter[str] = Counter()
         self.model_counts: Counter[str] = Counter()  # chat requests per model name
         self.auth_seen: list[str] = []  # Authorization header values received
@@ -96,6 +98,7 @@ class FaultServer:
         with self._lock:
             self._queue.clear()
             self._by_model.clear()
+            self.default = OK
             self.counts.clear()
             self.model_counts.clear()
             self.auth_seen = []
@@ -239,7 +242,7 @@ class FaultServer:
                 if not queue:
                     del self._by_model[model]  # type: ignore[arg-type]
                 return step
-            return self._queue.popleft() if self._queue else OK
+            return self._queue.popleft() if self._queue else self.default
 
     def _answer(self, sock: socket.socket, method: str, path: str, body: Any) -> bool:
         """Answer one request; False when the connection must not be reused."""
@@ -250,7 +253,10 @@ class FaultServer:
             status, payload = self._simple(path)
             self._send_json(sock, status, payload)
             return True
-        return self._chat(sock, proto, self._next_step(body))
+        step = self._next_step(body)
+        if step.echo is not None:
+            step = dataclasses.replace(step, items=echo_items(body, step.echo), echo=None)
+        return self._chat(sock, proto, step)
 
     def _simple(self, path: str) -> tuple[int, Any]:
         if path == "/api/version" and self.flavour == OLLAMA:
@@ -285,6 +291,19 @@ class FaultServer:
         wire = (OPENAI if proto == OLLAMA else OLLAMA) if step.swap else proto
         ctype = step.content_type or ("application/x-ndjson" if wire == OLLAMA
                                       else "text/event-stream")
+        if step.encoding == "identity":  # one Content-Length body; "close" cuts its end
+            pieces = [render(wire, i) for i in step.items if i[0] != "pause"]
+            body = b"".join(pieces)
+            if step.end == "end":
+                self._send(sock, step.status, body, ctype, headers)
+                return True
+            announced, sent = len(body), body[:len(body) - len(pieces[-1]) // 2]
+            if step.end == "overlong":
+                announced, sent = len(body) + 1000, body
+            sock.sendall(_head(step.status, [("Content-Type", ctype),
+                                             ("Content-Length", str(announced)), *headers])
+                         + sent)
+            return False
         if step.encoding is not None:
             data = b"".join(render(wire, i) for i in step.items if i[0] != "pause")
             body = gzip.compress(data) if step.encoding == "gzip" else data

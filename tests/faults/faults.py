@@ -187,6 +187,12 @@ CASES: list[Case] = [
     Case("html-502-then-ok", (Step(status=502, body=HTML, content_type="text/html"), OK),
          None, 2, _backoff),
     Case("gzip-compressed-stream", (Step(encoding="gzip"),), None, 1, _quick),
+    Case("content-length-stream", (Step(encoding="identity"),), None, 1, _quick),
+    Case("content-length-body-cut", (Step(encoding="identity", end="close"),),
+         StreamInterrupted, 1, _quick, partial="".join(TEXT)),
+    # the answer is complete; only the connection cannot be reused
+    Case("content-length-overlong", (Step(encoding="identity", end="overlong"),), None, 1,
+         _quick),
     Case("corrupt-gzip-body", (Step(encoding="gzip-corrupt"),), ProtocolError, 1, _quick),
     Case("wrong-stream-protocol", (Step(swap=True),), ProtocolError, 1, _quick),
     Case("non-http-banner", (Step(before=b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n"),),

@@ -7,6 +7,7 @@ OpenAI ``/v1/chat/completions`` SSE with ``finish_reason`` then ``data: [DONE]``
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,12 @@ def normal_items(words: tuple[str, ...] = TEXT) -> tuple[Item, ...]:
     return (*(("text", w) for w in words), ("final",))
 
 
+def echo_items(body: Any, pause: float) -> tuple[Item, ...]:
+    """The request's last message back, one word (with its trailing space) per item."""
+    words = re.findall(r"\S+\s*", str(body["messages"][-1]["content"]))
+    return (*(x for w in words for x in (("text", w), ("pause", pause))), ("final",))
+
+
 @dataclass(frozen=True)
 class Step:
     """How to answer one chat request.
@@ -36,7 +43,10 @@ class Step:
     chunked terminator), ``"reset"`` (RST), ``"hold"`` (silence until the client leaves) or
     ``"bad-framing"`` (a chunk-size line that is not hex, then silence).
     ``encoding="gzip"`` sends the whole stream at once, gzip-compressed with a
-    Content-Length (as a compressing proxy would); ``"gzip-corrupt"`` claims gzip but is not.
+    Content-Length (as a compressing proxy would); ``"gzip-corrupt"`` claims gzip but is not;
+    ``"identity"`` sends it at once uncompressed; with ``end="close"`` it closes half-way
+    through the last item, with ``end="overlong"`` after the whole stream, both short of the
+    bytes the Content-Length announces.
     """
 
     status: int = 200
@@ -49,6 +59,7 @@ class Step:
     headers: tuple[tuple[str, str], ...] = ()
     swap: bool = False
     encoding: str | None = None
+    echo: float | None = None  # answer the request's last message word by word, this pause apart
 
 
 OK = Step()

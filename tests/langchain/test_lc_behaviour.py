@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 import pytest
-from langchain_core.exceptions import ModelAPIError, ModelTimeoutError
+from langchain_core import exceptions as lc_exceptions
 from langchain_core.load import dumpd, dumps, load, loads
 from langchain_core.messages import AIMessageChunk, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
@@ -29,6 +29,9 @@ from tests.support.fake_ollama import (
 )
 
 GREEDY: dict[str, Any] = {"temperature": 0, "seed": 42, "max_tokens": 48}
+# newer langchain-core has these; on 1.0 the adapter's errors derive from LangChainException
+ModelAPIError = getattr(lc_exceptions, "ModelAPIError", lc_exceptions.LangChainException)
+ModelTimeoutError = getattr(lc_exceptions, "ModelTimeoutError", lc_exceptions.LangChainException)
 SECRET = "sk-very-secret-123"
 
 

@@ -13,7 +13,7 @@ from langchain_tests.integration_tests import (
 from langchain_tests.unit_tests import ChatModelUnitTests, EmbeddingsUnitTests
 
 from langchain_localllm import ChatLocalLLM, LocalLLMEmbeddings
-from localllm.server import shared_server
+from tests.support.embedded import session_server
 
 MODEL = "gemma-3-270m"
 NO_VISION = ("the embedded llama.cpp server runs gemma-3-270m without a vision projector "
@@ -58,7 +58,7 @@ class TestChatLocalLLMUnit(_Capabilities, ChatModelUnitTests):
 class TestChatLocalLLMIntegration(_Capabilities, ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"model": MODEL, "base_url": shared_server().url, "temperature": 0, "seed": 42,
+        return {"model": MODEL, "base_url": session_server().url, "temperature": 0, "seed": 42,
                 "max_tokens": 48}
 
     @property
@@ -98,5 +98,5 @@ class TestLocalLLMEmbeddingsIntegration(EmbeddingsIntegrationTests):
 
     @property
     def embedding_model_params(self) -> dict[str, Any]:
-        return {"model": MODEL, "base_url": shared_server().url, "batch_size": 2}
+        return {"model": MODEL, "base_url": session_server().url, "batch_size": 2}
 

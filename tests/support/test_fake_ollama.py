@@ -169,8 +169,12 @@ def test_abort_and_non_stream_truncation_break_the_body(fake):
     r = requests.post(fake.url + "/api/chat", json=CHAT, stream=True)
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         list(r.iter_lines())
-    with pytest.raises(requests.exceptions.RequestException):
-        requests.post(fake.url + "/api/chat", json={**CHAT, "stream": False})
+    # urllib3 2 raises on a body shorter than its Content-Length; urllib3 1.26 returns it short
+    try:
+        cut = requests.post(fake.url + "/api/chat", json={**CHAT, "stream": False})
+    except requests.exceptions.RequestException:
+        return
+    assert len(cut.content) < int(cut.headers["Content-Length"])
 
 
 def test_load_unload_and_generate_non_stream(fake):

@@ -41,6 +41,7 @@ def test_embedded_keyword_reuses_the_shared_server(embedded_server: EmbeddedServ
 
     async def run_async() -> str:
         async with AsyncClient("embedded") as ac:
-            return (await ac.chat("Hi", model="gemma-3-270m", max_tokens=4)).content
+            return (await ac.chat("Hi", model="gemma-3-270m", max_tokens=4,
+                                     temperature=0, seed=42)).content
 
     assert asyncio.run(run_async())
