@@ -48,7 +48,10 @@ def _needs_frameworks(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The adapters' tests, the notebooks and every case run through a LangChain or LlamaIndex
     driver need those frameworks: mark them, so the core-only run (``-m "not frameworks"``)
-    keeps everything else, the core cases of the same tests included."""
+    keeps everything else, the core cases of the same tests included. A test on the real
+    embedded server is marked ``integration`` (the floor runs leave those to the main run)."""
     for item in items:
         if _needs_frameworks(item):
             item.add_marker(pytest.mark.frameworks)
+        if "embedded_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)
