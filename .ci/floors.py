@@ -5,6 +5,8 @@ tested. Usage: ``python .ci/floors.py [--beside-frameworks] EXTRA... > constrain
 core dependencies are always included, and urllib3 is held below 2 (requests allows 1.26).
 ``--beside-frameworks`` leaves out the pins the frameworks' own requirements exclude, each
 with its reason below: the core is tested at exactly its floors in a venv of its own.
+``--requirements`` prints the requirements themselves instead (extras expanded, the project
+left out), so a venv's dependencies can be installed before the project is.
 """
 
 from __future__ import annotations
@@ -25,8 +27,17 @@ project = tomllib.loads(Path(__file__).resolve().parents[1].joinpath("pyproject.
 args = sys.argv[1:]
 beside = "--beside-frameworks" in args
 wanted = list(project["dependencies"])
-for extra in (a for a in args if a != "--beside-frameworks"):
-    wanted += project["optional-dependencies"][extra]
+extras = [a for a in args if not a.startswith("--")]
+while extras:
+    for spec in project["optional-dependencies"][extras.pop()]:
+        itself = re.match(rf"^{project['name']}\[([^\]]*)\]$", spec)
+        if itself:
+            extras += itself.group(1).split(",")
+        else:
+            wanted.append(spec)
+if "--requirements" in args:
+    print("\n".join(dict.fromkeys(wanted)))
+    sys.exit(0)
 pins = {"urllib3": "<2"}
 for spec in wanted:
     found = re.match(r"^([A-Za-z0-9_.\-\[\]]+?)(\[[^\]]*\])?\s*>=\s*([^,;\s]+)", spec)

@@ -82,6 +82,47 @@ def _e2e(r: dict[str, Any]) -> list[str]:
             f"(min {e['ratio_min']:.4f}, max {e['ratio_max']:.4f})."]
 
 
+def _routing(r: dict[str, Any]) -> list[str]:
+    g = r.get("routing")
+    if not g:
+        return []
+    w, p, ratios = g["workload"], g["placements"], g.get("ratios", {})
+    out = [f"### Routing over {w['servers']} real embedded servers (gemma-3-270m)", "",
+           f"{w['conversations']} conversations × {w['turns']} turns, each with its own "
+           f"{w['facts']}-fact system prompt, sent one at a time and interleaved (turn 1 of "
+           f"every conversation, then turn 2 …); max_tokens {w['max_tokens']}, temperature 0; "
+           "fresh servers for each placement. Later turns are turns 2 and on; prompt tokens "
+           "are what the servers processed (`timings.prompt_n`), not what they served from "
+           "their cache.", "",
+           "| placement | later-turn TTFT mean | p90 | max | turn-1 TTFT mean | prompt tokens "
+           "processed (later turns) | later turns from cache | vs random: mean, p90, tokens "
+           "| requests per server | wall |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, e in p.items():
+        x = ratios.get(name)
+        vs = (f"{x['later_ttft_mean']:.2f}×, {x['later_ttft_p90']:.2f}×, "
+              f"{x['prompt_tokens']:.2f}×" if x else "—")
+        served = e.get("requests_per_server")
+        out.append(
+            f"| {name} | {e['later_ttft_mean_s']:.2f} s | {e['later_ttft_p90_s']:.2f} s | "
+            f"{e['later_ttft_max_s']:.2f} s | {e['first_ttft_mean_s']:.2f} s | "
+            f"{e['prompt_tokens_processed']} ({e['later_prompt_tokens_processed']}) of "
+            f"{e['prompt_tokens_sent']} sent | {e['later_cache_hits']} of {e['later_turns']} | "
+            f"{vs} | {', '.join(str(v) for _, v in sorted(served.items())) if served else '—'} "
+            f"| {e['wall_s']:.0f} s |")
+    return out
+
+
+def routing_markdown(r: dict[str, Any]) -> str:
+    """The routing benchmark alone (``python -m benchmarks.routing``)."""
+    m = r["machine"]
+    head = [f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['system']}; "
+            f"{m['date']}."]
+    if r.get("quick"):
+        head.append("\n**Quick smoke run: sizes too small for meaningful numbers.**")
+    parts = [head, _targets(r) if r.get("targets") else [], _routing(r)]
+    return "\n\n".join("\n".join(p) for p in parts if p) + "\n"
+
+
 def markdown(r: dict[str, Any]) -> str:
     m, s = r["machine"], r["settings"]
     head = [f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, {m['system']}; "
@@ -90,7 +131,8 @@ def markdown(r: dict[str, Any]) -> str:
             "Medians, with min–max over repetitions."]
     if r.get("quick"):
         head.append("\n**Quick smoke run: sizes too small for meaningful numbers.**")
-    parts = [head, _targets(r), _cpu(r), _ttft(r), _concurrent(r), _imports(r), _e2e(r)]
+    parts = [head, _targets(r), _cpu(r), _ttft(r), _concurrent(r), _imports(r), _e2e(r),
+             _routing(r)]
     return "\n\n".join("\n".join(p) for p in parts if p) + "\n"
 
 
@@ -128,3 +170,52 @@ def _bars(ax: Any, entries: dict[str, Any], value: Any, span: Any) -> None:
                                                       for k in names])
     ax.invert_yaxis()
     ax.tick_params(axis="y", labelsize=8)
+
+
+def routing_plot(g: dict[str, Any], path: Path) -> None:
+    """Later-turn TTFT (mean, p90) and prompt tokens processed, per placement."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    p, w = g["placements"], g["workload"]
+    names = list(p)
+    xs = range(len(names))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5))
+    left.bar([x - 0.2 for x in xs], [p[n]["later_ttft_mean_s"] for n in names], 0.4,
+             label="mean", color="#2a9d5c")
+    left.bar([x + 0.2 for x in xs], [p[n]["later_ttft_p90_s"] for n in names], 0.4,
+             label="p90", color="#8fd1a8")
+    left.set_xticks(list(xs), names)
+    left.set_ylabel("time to first token, s")
+    left.set_title("later turns (2 and on): time to first token")
+    left.legend()
+    first = [p[n]["prompt_tokens_processed"] - p[n]["later_prompt_tokens_processed"]
+             for n in names]
+    later = [p[n]["later_prompt_tokens_processed"] for n in names]
+    right.bar(list(xs), first, 0.6, label="turn 1", color="#9e9e9e")
+    right.bar(list(xs), later, 0.6, bottom=first, label="later turns", color="#d1603d")
+    sent = max(p[n]["prompt_tokens_sent"] for n in names)
+    right.axhline(sent, color="black", ls="--", lw=1, label="prompt tokens sent (no cache)")
+    right.set_ylim(0, sent * 1.3)
+    left.set_ylim(0, max(p[n]["later_ttft_p90_s"] for n in names) * 1.15)
+    for x, n in zip(xs, names, strict=True):
+        ratio = g.get("ratios", {}).get(n)
+        if ratio:
+            left.annotate(f"mean {ratio['later_ttft_mean']:.2f}× random",
+                          (x, p[n]["later_ttft_p90_s"]), ha="center", va="bottom", fontsize=8)
+            right.annotate(f"{ratio['prompt_tokens']:.2f}× random",
+                           (x, p[n]["prompt_tokens_processed"]), ha="center", va="bottom",
+                           fontsize=8)
+    right.set_xticks(list(xs), names)
+    right.set_ylabel("prompt tokens processed by the servers")
+    right.set_title("prefill work, all turns")
+    right.legend(loc="upper left", fontsize=8)
+    fig.suptitle(f"{w['conversations']} conversations × {w['turns']} turns over "
+                 f"{w['servers']} embedded llama.cpp servers")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

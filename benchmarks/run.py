@@ -1,6 +1,7 @@
 """Run every benchmark; write ``results/results.{json,md,png}``.
 
-``python -m benchmarks.run`` (full, ~15 min on 2 cores) or ``--quick`` (CI smoke: tiny N).
+``python -m benchmarks.run`` (full, ~15 min on 2 cores, plus ~5 min of routing over real
+servers) or ``--quick`` (CI smoke: tiny N).
 Each client runs in its own process; repetitions are interleaved across clients (rep 1 of
 every client, then rep 2 …), so a slow minute of the machine hits all of them alike;
 results are medians with min–max, and every ratio is to a floor measured in the same run.
@@ -195,7 +196,8 @@ def machine() -> dict[str, Any]:
             "date": datetime.date.today().isoformat()}
 
 
-def run(quick: bool, with_e2e: bool = True) -> dict[str, Any]:
+def run(quick: bool, with_e2e: bool = True, with_routing: bool = True) -> dict[str, Any]:
+    from . import routing
     from .e2e import end_to_end
     from .targets import check
 
@@ -212,6 +214,8 @@ def run(quick: bool, with_e2e: bool = True) -> dict[str, Any]:
     results["imports"] = import_mode(1 if quick else 7)
     if with_e2e:
         results["end_to_end"] = end_to_end(quick)
+    if with_routing:
+        results["routing"] = routing.run(quick)
     results["targets"] = check(results)
     return results
 
@@ -220,15 +224,19 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run for CI")
     p.add_argument("--no-e2e", action="store_true", help="skip the real embedded server run")
+    p.add_argument("--no-routing", action="store_true",
+                   help="skip the routing run over several embedded servers")
     p.add_argument("--out", type=Path, default=RESULTS)
     args = p.parse_args()
-    results = run(args.quick, with_e2e=not args.no_e2e)
+    results = run(args.quick, with_e2e=not args.no_e2e, with_routing=not args.no_routing)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1))
-    from .report import markdown, plot
+    from .report import markdown, plot, routing_plot
 
     (args.out / "results.md").write_text(markdown(results))
     plot(results, args.out / "results.png")
+    if "routing" in results:
+        routing_plot(results["routing"], args.out / "routing.png")
     print(markdown(results))
 
 

@@ -68,4 +68,22 @@ def check(r: dict[str, Any]) -> list[dict[str, Any]]:
         _target(rows, "end to end on the real server: tokens/s", "within 1 % of the server's",
                 f"{e2e['client_tokens_per_s']:.1f} vs {e2e['server_tokens_per_s']:.1f} "
                 f"({(e2e['ratio'] - 1) * 100:+.2f} %)", abs(e2e["ratio"] - 1) <= 0.01)
+    if r.get("routing"):
+        rows += routing_targets(r["routing"])
+    return rows
+
+
+def routing_targets(routing: dict[str, Any]) -> list[dict[str, Any]]:
+    """Affinity against random placement on the same workload (rows only for placements run)."""
+    rows: list[dict[str, Any]] = []
+    ratios, p = routing.get("ratios", {}), routing["placements"]
+    if "affinity" not in ratios:
+        return rows
+    a, base = ratios["affinity"], p["random"]
+    _target(rows, "routing: affinity later-turn TTFT", "≤ 0.35× random",
+            f"{a['later_ttft_mean']:.2f}× ({p['affinity']['later_ttft_mean_s']:.2f} s vs "
+            f"{base['later_ttft_mean_s']:.2f} s mean)", a["later_ttft_mean"] <= 0.35)
+    _target(rows, "routing: affinity prompt tokens", "≤ 0.6× random",
+            f"{a['prompt_tokens']:.2f}× ({p['affinity']['prompt_tokens_processed']} vs "
+            f"{base['prompt_tokens_processed']} tokens processed)", a["prompt_tokens"] <= 0.6)
     return rows

@@ -12,6 +12,7 @@ from .integration import lazy_attributes
 from .types import (
     ChatResult,
     Delta,
+    EndpointState,
     Image,
     Message,
     ModelInfo,
@@ -40,6 +41,7 @@ __all__ = [
     "Client",
     "Delta",
     "EmbeddedServer",
+    "EndpointState",
     "Image",
     "LocalLLMError",
     "Message",

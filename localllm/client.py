@@ -16,9 +16,11 @@ from .flows import calls, chat, pull
 from .flows.commands import Flow
 from .request import ChatCall, EmbedCall, chat_call, embed_call
 from .routing import Endpoints
+from .routing.endpoints import DEFAULT_SESSION_HEADER, Concurrency
+from .routing.strategies import Routing
 from .secrets import Credentials
 from .settings import AUTO, Settings
-from .types import ChatResult, Delta, ModelInfo, PullStatus, Timeouts
+from .types import ChatResult, Delta, EndpointState, ModelInfo, PullStatus, Timeouts
 from .wire import DEFAULT_MAX_LINE_BYTES
 
 
@@ -27,19 +29,31 @@ class _Configured:
 
     ``base_url``: a server root (``http://localhost:11434``, ``http://host:8080`` or
     ``http://host:8080/v1``), ``"embedded"`` for the bundled llama.cpp server, or a list of
-    URLs to fail over between (before the first token only). ``None`` finds one on first
-    use: ``LOCALLLM_BASE_URL``, ``OLLAMA_HOST``, the usual local ports, then the embedded
-    server. ``backend``: ``"auto"`` (detected once per URL), ``"ollama"`` or ``"openai"``.
-    ``api_key``: sent as a bearer token, never shown. ``timeout``: ``Timeouts`` or seconds
-    for every phase. ``max_retries``: retries before the first token only.
-    ``max_line_bytes``: the longest stream line accepted.
+    servers. ``None`` finds one on first use: ``LOCALLLM_BASE_URL``, ``OLLAMA_HOST``, the
+    usual local ports, then the embedded server. ``backend``: ``"auto"`` (detected once
+    per URL), ``"ollama"`` or ``"openai"``. ``api_key``: sent as a bearer token, never
+    shown. ``timeout``: ``Timeouts`` or seconds for every phase. ``max_retries``: retries
+    before the first token only. ``max_line_bytes``: the longest stream line accepted.
+
+    Several servers: ``routing`` picks where each request goes first — ``"failover"``
+    (in order, sticking to the last that worked), ``"least_busy"`` (fewest requests in
+    flight from this process) or ``"affinity"`` (a conversation stays on its server, where
+    its prompt is cached). A server failing before the first token is ejected for a
+    growing cooldown; a stream never moves once output began. ``max_concurrency``: at most
+    this many requests at once per server, for the whole process (``"auto"``: the
+    server's slots); the rest wait in a queue (``Timeouts(queue=...)``).
+    ``session_header``: the header that carries a call's ``session_id`` (None: not sent).
     """
 
     def __init__(self, base_url: str | Sequence[str] | None = None, *, backend: str = AUTO,
                  api_key: str | None = None, timeout: Timeouts | float | None = None,
-                 max_retries: int = 2, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
+                 max_retries: int = 2, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+                 routing: Routing = "failover", max_concurrency: Concurrency = None,
+                 session_header: str | None = DEFAULT_SESSION_HEADER) -> None:
         self.settings = Settings(Timeouts.coerce(timeout), max_retries, max_line_bytes)
-        self.endpoints = Endpoints(base_url, backend)
+        self.endpoints = Endpoints(base_url, backend, routing=routing,
+                                   max_concurrency=max_concurrency,
+                                   session_header=session_header)
         self._open_transport(Credentials(api_key, self.endpoints.logins))
 
     def _open_transport(self, credentials: Credentials) -> None:
@@ -47,11 +61,19 @@ class _Configured:
 
     def __repr__(self) -> str:  # never shows the API key
         urls = ",".join(self.endpoints.configured)
-        return f"{type(self).__name__}({urls!r}, backend={self.endpoints.forced_backend!r})"
+        extra = "" if len(self.endpoints.configured) == 1 \
+            else f", routing={self.endpoints.routing!r}"
+        return (f"{type(self).__name__}({urls!r}, backend={self.endpoints.forced_backend!r}"
+                f"{extra})")
 
     @property
     def timeouts(self) -> Timeouts:
         return self.settings.timeouts
+
+    def endpoints_state(self) -> list[EndpointState]:
+        """Per server: requests in flight and queued, the cap, counters, ejection. The
+        counts are this process's (every client of the same server shares them)."""
+        return self.endpoints.state()
 
 
 class Client(_Configured):

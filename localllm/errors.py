@@ -102,6 +102,11 @@ class TotalTimeout(Timeout):
     """The whole request took longer than ``total``."""
 
 
+class QueueTimeout(Timeout):
+    """No slot of the server came free within ``queue`` (``max_concurrency`` reached);
+    nothing was sent. Not retried, and the server is not ejected: it is busy, not down."""
+
+
 class ServerError(LocalLLMError):
     """5xx. 502/503/504 are retried before the first token, honouring Retry-After."""
 
@@ -193,6 +198,7 @@ __all__ = [
     "LocalLLMError",
     "ModelNotFound",
     "ProtocolError",
+    "QueueTimeout",
     "RateLimited",
     "ServerError",
     "StreamInterrupted",

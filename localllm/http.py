@@ -9,11 +9,13 @@ from typing import Any
 
 @dataclass(slots=True)
 class HttpRequest:
-    """One request; ``json`` is the body (encoded by the transport)."""
+    """One request; ``json`` is the body (encoded by the transport). ``headers`` are this
+    request's own, added to the client's."""
 
     method: str
     url: str
     json: Any = None
+    headers: dict[str, str] | None = None
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ class ChatCall:
     num_ctx: int | None = None
     options: dict[str, Any] | None = None
     extra_body: dict[str, Any] | None = None
+    session_id: str | None = None
 
 
 def chat_call(
@@ -45,6 +46,7 @@ def chat_call(
     stop: str | Sequence[str] | None = None, reasoning: bool | None = None,
     keep_alive: str | float | None = None, num_ctx: int | None = None,
     options: Mapping[str, Any] | None = None, extra_body: Mapping[str, Any] | None = None,
+    session_id: str | None = None,
 ) -> ChatCall:
     """Check and normalise a chat call's arguments (raises ``TypeError`` / ``ValueError``).
 
@@ -58,8 +60,14 @@ def chat_call(
     loaded; the context to load it with); other servers ignore them. ``options``: more
     sampling options in Ollama's names (``top_k``, ``repeat_penalty``, …): Ollama's
     ``options``, body fields elsewhere. ``extra_body``: fields added to the request body
-    as they are.
+    as they are. ``session_id``: names the conversation: ``routing="affinity"`` keeps it
+    on one server, and it is sent as a header (``X-Session-ID``; the client's
+    ``session_header``) for engine routers that do the same.
     """
+    if session_id is not None and not isinstance(session_id, str):
+        raise TypeError(f"session_id must be a str, not {type(session_id).__name__}")
+    if session_id is not None and ("\r" in session_id or "\n" in session_id):
+        raise ValueError("session_id must not contain line breaks (it is sent as a header)")
     specs, choice = resolve_tool_choice(tools, tool_choice) if tools or tool_choice \
         else (None, None)
     return ChatCall(
@@ -68,7 +76,7 @@ def chat_call(
         max_tokens, temperature, top_p, seed,
         [stop] if isinstance(stop, str) else list(stop) if stop else None,
         reasoning, keep_alive, num_ctx, dict(options) if options else None,
-        dict(extra_body) if extra_body else None)
+        dict(extra_body) if extra_body else None, session_id)
 
 
 @dataclass(slots=True)

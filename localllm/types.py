@@ -15,13 +15,16 @@ class Timeouts:
     """Separate limits for each phase of a streamed request (seconds; None = no limit).
 
     ``first_token`` counts from sending the request to the first content, reasoning or
-    tool delta, so it includes model loading and queueing: keep it generous.
+    tool delta, so it includes model loading and queueing: keep it generous. ``queue``
+    is the wait for a free slot under ``max_concurrency``, before anything is sent (it
+    does not count against ``first_token``; ``total`` covers both).
     """
 
     connect: float | None = 5.0
     first_token: float | None = 300.0
     idle: float | None = 60.0
     total: float | None = None
+    queue: float | None = None
 
     @classmethod
     def coerce(cls, value: Timeouts | float | int | None) -> Timeouts:
@@ -31,7 +34,8 @@ class Timeouts:
         if isinstance(value, Timeouts):
             return value
         seconds = float(value)
-        return cls(connect=seconds, first_token=seconds, idle=seconds, total=seconds)
+        return cls(connect=seconds, first_token=seconds, idle=seconds, total=seconds,
+                   queue=seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,23 @@ class PullStatus:
     digest: str | None = None
     total: int | None = None
     completed: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndpointState:
+    """One server as a client sees it (``Client.endpoints_state()``). The counts are of
+    this whole process: every client and model object pointing at the server."""
+
+    url: str
+    backend: str | None
+    in_flight: int  # sent and not finished
+    queued: int  # waiting for a slot (max_concurrency), or being placed
+    max_concurrency: int | None  # None: no cap in this process
+    requests: int
+    failures: int  # before output: connection, 5xx, timeouts, refusals
+    failures_in_row: int
+    ejected_until: float | None  # time.time() when it is probed again; None: admitted
+    conversations: int  # conversations placed there (routing="affinity")
 
 
 @dataclass(frozen=True, slots=True)

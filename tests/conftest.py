@@ -25,6 +25,15 @@ def embedded_server() -> Iterator[object]:
         server.close()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_routing_state() -> None:
+    """Each test starts with no server ejected and no conversation placed: the routing
+    state is process-wide, and tests reuse URLs (``http://a``, a session server)."""
+    from localllm.routing import forget_servers
+
+    forget_servers()
+
+
 @pytest.fixture
 def fake_ollama() -> Iterator[FakeOllama]:
     """A fake Ollama built from Ollama's documented wire format (not a real Ollama)."""

@@ -18,7 +18,9 @@ from ..request import EmbedCall
 from ..routing import Endpoints
 from ..settings import Settings
 from ..types import ModelInfo
+from .admission import admit
 from .backend import backend_of
+from .clock import Clock
 from .commands import Flow, Sleep, exchange
 from .retry import AttemptPlan
 
@@ -44,17 +46,30 @@ def json_answer(request: HttpRequest, settings: Settings, where: dict[str, Any])
     return payload
 
 
-def first_working(endpoints: Endpoints, settings: Settings, step: Step) -> Flow:
-    """Run ``step`` at the preferred endpoint, retrying and failing over like a chat."""
-    plan = AttemptPlan(endpoints.urls, endpoints.preferred, settings.max_retries)
+def first_working(endpoints: Endpoints, settings: Settings, step: Step,
+                  limited: bool = False) -> Flow:
+    """Run ``step`` where the routing places it, retrying and failing over like a chat.
+    ``limited``: it takes one of the server's slots (``max_concurrency``), as a chat does."""
+    order, lease = endpoints.place(None)
+    plan = AttemptPlan(order, settings.max_retries)
     for attempt in plan:
         if attempt.delay:
             yield Sleep(attempt.delay)
+        if lease.released:
+            lease = endpoints.lease(attempt.endpoint)
         try:
             backend = yield from backend_of(endpoints, attempt.endpoint, settings.timeouts)
-            return (yield from step(attempt.endpoint, backend))
+            if limited:
+                yield from admit(endpoints, lease, attempt.endpoint, backend,
+                                 settings.timeouts, Clock(settings.timeouts))
+            answer = yield from step(attempt.endpoint, backend)
+            endpoints.succeeded(attempt.endpoint, lease, None)
+            return answer
         except LocalLLMError as exc:
+            endpoints.failed(attempt.endpoint, lease, exc)
             plan.failed(attempt.endpoint, exc.fill(url=attempt.endpoint))
+        finally:
+            lease.release()
 
 
 def models(endpoints: Endpoints, settings: Settings, url: str | None = None) -> Flow:
@@ -127,7 +142,7 @@ def embed(endpoints: Endpoints, settings: Settings, call: EmbedCall) -> Flow:
         payload = yield from json_answer(openai.embed_request(endpoint, call), settings, where)
         return openai.parse_embeddings(payload)
 
-    vectors = yield from first_working(endpoints, settings, step)
+    vectors = yield from first_working(endpoints, settings, step, limited=True)
     if len(vectors) != len(call.texts):
         raise ProtocolError(f"asked for {len(call.texts)} embeddings, got {len(vectors)}",
                             model=call.model)

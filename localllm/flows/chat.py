@@ -20,8 +20,10 @@ from ..protocols import ollama, openai
 from ..protocols.errors import from_response
 from ..request import ChatCall
 from ..routing import Endpoints
+from ..routing.affinity import conversation_key
 from ..settings import Settings
 from ..types import Delta
+from .admission import admit
 from .backend import backend_of
 from .calls import models
 from .clock import Clock
@@ -35,7 +37,10 @@ def chat(call: ChatCall, endpoints: Endpoints, settings: Settings) -> Flow:
     """Yields transport commands; ``Emit`` carries deltas to the caller."""
     timeouts = settings.timeouts
     clock = Clock(timeouts)
-    endpoint = endpoints.first  # the first attempt; a retry plan is made on failure
+    key = conversation_key(call, call.session_id) if endpoints.routing == "affinity" \
+        else None
+    order, lease = endpoints.place(key)  # a retry plan is made on failure
+    endpoint = order[0]
     plan: AttemptPlan | None = None
     attempts: Iterator[Attempt] = iter(())
     emitted = False
@@ -46,6 +51,7 @@ def chat(call: ChatCall, endpoints: Endpoints, settings: Settings) -> Flow:
             backend = endpoints.known_backend(endpoint) \
                 or (yield from backend_of(endpoints, endpoint, timeouts))
             where["backend"] = backend
+            yield from admit(endpoints, lease, endpoint, backend, timeouts, clock)
             while True:  # send; a very old Ollama without /api/chat gets /api/generate
                 limit, first_kind = clock.wait(False)
                 try:
@@ -104,9 +110,11 @@ def chat(call: ChatCall, endpoints: Endpoints, settings: Settings) -> Flow:
                     for d in deltas:
                         if d.is_output:
                             got_output = True
-                            endpoints.mark_healthy(endpoint)
+                            endpoints.succeeded(endpoint, lease, key)
                             break
                 if parser.done:
+                    if not got_output:  # complete, if empty: the server works
+                        endpoints.succeeded(endpoint, lease, key)
                     yield from _drain(parser)
                     yield Emit(deltas)
                     return
@@ -128,22 +136,30 @@ def chat(call: ChatCall, endpoints: Endpoints, settings: Settings) -> Flow:
                 if exc.partial is None:  # e.g. IdleTimeout or an error record mid-stream
                     exc.partial = accumulate(received, strict=False)
                 raise
+            endpoints.failed(endpoint, lease, exc)
             if plan is None:
-                plan = AttemptPlan(endpoints.urls, endpoints.preferred, settings.max_retries)
+                plan = AttemptPlan(order, settings.max_retries)
                 attempts = iter(plan)
                 next(attempts)  # the attempt that just failed
             plan.failed(endpoint, exc)
+        finally:
+            lease.release()
         attempt = next(attempts)  # raises the last error once the plan is used up
         if attempt.delay:
             yield Sleep(attempt.delay)
         endpoint = attempt.endpoint
+        lease = endpoints.lease(endpoint)
         clock.new_attempt()
 
 
 def _request(endpoint: str, backend: str, call: ChatCall, endpoints: Endpoints) -> HttpRequest:
     if backend == openai.NAME:
-        return openai.chat_request(endpoint, call)
-    return ollama.chat_request(endpoint, call, endpoint in endpoints.chat_missing)
+        request = openai.chat_request(endpoint, call)
+    else:
+        request = ollama.chat_request(endpoint, call, endpoint in endpoints.chat_missing)
+    if call.session_id is not None and endpoints.session_header:
+        request.headers = {endpoints.session_header: call.session_id}
+    return request
 
 
 def _interrupted(received: list[Delta], message: str, where: dict[str, Any]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from ..errors import FirstTokenTimeout, IdleTimeout, LocalLLMError, TotalTimeout
+from ..errors import FirstTokenTimeout, IdleTimeout, LocalLLMError, QueueTimeout, TotalTimeout
 from ..types import Timeouts
 
 
@@ -41,6 +41,16 @@ class Clock:
                 limit, kind = left, TotalTimeout
         return limit, kind
 
+    def queue_wait(self) -> tuple[float | None, type[LocalLLMError]]:
+        """How long a request may wait for a slot, and which error it is if it runs out."""
+        limit: float | None = self.timeouts.queue
+        kind: type[LocalLLMError] = QueueTimeout
+        if self.total_deadline is not None:
+            left = self.total_deadline - time.monotonic()
+            if limit is None or left < limit:
+                limit, kind = max(0.0, left), TotalTimeout
+        return limit, kind
+
     def expired(self, kind: type[LocalLLMError]) -> LocalLLMError:
         """The error for a wait of ``kind`` that ran out."""
         t = self.timeouts
@@ -52,6 +62,10 @@ class Clock:
             return IdleTimeout(
                 f"Stream stalled: nothing for idle={t.idle}s after output began",
                 hint="The server stopped sending; raise Timeouts(idle=...) for slow machines.")
+        if kind is QueueTimeout:
+            return QueueTimeout(
+                f"No free slot within queue={t.queue}s: the server is at max_concurrency",
+                hint="Raise Timeouts(queue=...) or max_concurrency, or add servers.")
         return TotalTimeout(f"Request exceeded total={t.total}s",
                             hint="Raise Timeouts(total=...) or lower max_tokens.")
 

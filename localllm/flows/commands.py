@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import Timeout
 from ..http import HttpRequest, HttpResponse
+from ..routing.slots import Slots
 
 #: A flow: yields commands, is sent their results, returns its answer.
 Flow = Generator[Any, Any, Any]
@@ -55,6 +56,15 @@ class Close:
 @dataclass(slots=True)
 class Sleep:
     seconds: float
+
+
+@dataclass(slots=True)
+class Acquire:
+    """Wait for one of ``slots``' places: answered True when taken, False when ``timeout``
+    ran out (blocking on an event, or awaiting on the running loop)."""
+
+    slots: Slots
+    timeout: float | None
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ class Attempt:
 
 
 class AttemptPlan:
-    """Rounds over the endpoints, starting at the preferred one.
+    """Rounds over the endpoints in the routing's order (``Endpoints.place``).
 
     Every endpoint is tried once per round; a round is repeated ``max_retries`` times.
     Only retryable errors move on (the caller guarantees nothing was emitted yet); going
@@ -29,9 +29,9 @@ class AttemptPlan:
     with jitter.
     """
 
-    def __init__(self, endpoints: Sequence[str], preferred: int, max_retries: int,
+    def __init__(self, order: Sequence[str], max_retries: int,
                  rng: random.Random | None = None) -> None:
-        self._order = list(endpoints[preferred:]) + list(endpoints[:preferred])
+        self._order = list(order)
         self._rounds = max(0, max_retries) + 1
         self._rng = rng or _SHARED_RNG  # seeding a new Random costs ~10 µs per call
         self._last: dict[str, LocalLLMError] = {}

@@ -283,11 +283,13 @@ def parse_models(payload: Any, base: str) -> list[ModelInfo]:
 @dataclass(frozen=True, slots=True)
 class ServerProps:
     """What llama.cpp's ``/props`` says: the per-slot context (what one request may use),
-    the capabilities of its chat template and model, and its build."""
+    the capabilities of its chat template and model, its build, and how many requests it
+    runs at once (``total_slots``, its ``--parallel``)."""
 
     context_window: int | None
     capabilities: tuple[str, ...]
     build: str | None
+    slots: int | None = None
 
 
 def parse_props(props: Any) -> ServerProps | None:
@@ -304,8 +306,10 @@ def parse_props(props: Any) -> ServerProps | None:
         caps.append("vision")
     window = settings.get("n_ctx") or props.get("n_ctx")
     build = props.get("build_info")
+    slots = props.get("total_slots")
     return ServerProps(window if isinstance(window, int) else None, tuple(caps),
-                       build if isinstance(build, str) else None)
+                       build if isinstance(build, str) else None,
+                       slots if isinstance(slots, int) and slots > 0 else None)
 
 
 def parse_embeddings(payload: Any) -> list[list[float]]:

@@ -15,7 +15,17 @@ import aiohttp
 from aiohttp.http_exceptions import ContentEncodingError
 
 from ..errors import LocalLLMError
-from ..flows.commands import Close, Emit, Exchange, Flow, Open, Read, ReadTimedOut, Sleep
+from ..flows.commands import (
+    Acquire,
+    Close,
+    Emit,
+    Exchange,
+    Flow,
+    Open,
+    Read,
+    ReadTimedOut,
+    Sleep,
+)
 from ..http import HttpResponse
 from ..secrets import Credentials
 from .alarm import Alarm
@@ -137,9 +147,12 @@ class AsyncTransport:
             timeout = self._client_timeouts[cmd.connect_timeout] = aiohttp.ClientTimeout(
                 total=None, connect=None, sock_connect=cmd.connect_timeout)
         login = self._credentials.basic_auth_for(req.url)
+        headers = req.headers
+        if login:
+            headers = {**(headers or {}), "Authorization": login}
         return await alarm.wait(cmd.read_timeout, session.request(
             req.method, req.url, json=req.json, timeout=timeout, allow_redirects=False,
-            headers={"Authorization": login} if login else None))
+            headers=headers))
 
     async def exchange(self, cmd: Exchange, alarm: Alarm) -> HttpResponse:
         resp = await self._request(cmd, alarm)
@@ -204,6 +217,8 @@ class AsyncTransport:
                         stream = None
                     elif kind is Sleep:
                         await asyncio.sleep(cmd.seconds)
+                    elif kind is Acquire:
+                        value = await cmd.slots.wait_async(cmd.timeout)
                 except Exception as exc:
                     if stream is not None:
                         stream.close(reuse=False)

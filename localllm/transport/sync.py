@@ -14,7 +14,17 @@ from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 from ..errors import LocalLLMError
-from ..flows.commands import Close, Emit, Exchange, Flow, Open, Read, ReadTimedOut, Sleep
+from ..flows.commands import (
+    Acquire,
+    Close,
+    Emit,
+    Exchange,
+    Flow,
+    Open,
+    Read,
+    ReadTimedOut,
+    Sleep,
+)
 from ..http import HttpRequest, HttpResponse
 from ..secrets import Credentials
 from ..wire.chunked import ChunkedDecoder, ChunkedEncodingError
@@ -86,6 +96,8 @@ def lean_prepared(session: requests.Session, req: HttpRequest, route: Route
     prepared.method = req.method
     prepared.url = route.url
     prepared.headers = cast(Any, session.headers).copy()  # a CaseInsensitiveDict
+    if req.headers:
+        prepared.headers.update(req.headers)
     prepared.prepare_body(None, None, req.json)
     prepared.prepare_auth(route.auth)
     return prepared
@@ -271,6 +283,8 @@ class SyncTransport:
                         stream = None
                     elif kind is Sleep:
                         time.sleep(cmd.seconds)
+                    elif kind is Acquire:
+                        value = cmd.slots.wait(cmd.timeout)
                 except Exception as exc:
                     if stream is not None:
                         stream.close(reuse=False)
