@@ -61,6 +61,12 @@ class ChatLocalLLM(ClientHolder, BaseChatModel):
     """Seconds for every phase, or ``Timeouts(connect, first_token, idle, total)``."""
     max_retries: int = 2
     """Retries before the first token only (never after output started)."""
+    routing: Literal["failover", "least_busy", "affinity"] = "failover"
+    """Several base URLs: where each request goes first (see ``localllm.Client``)."""
+    max_concurrency: int | Literal["auto"] | None = None
+    """Requests at once per server for the whole process; ``"auto"``: the server's slots."""
+    session_header: str | None = "X-Session-ID"
+    """The header carrying a call's ``session_id`` (``invoke(..., session_id=...)``)."""
     stream_usage: bool = True
     """Put token usage on the last streamed chunk."""
     reasoning: bool | None = None

@@ -24,6 +24,8 @@ class LocalLLMEmbeddings(ClientHolder, BaseModel, Embeddings):
         default_factory=secret_from_env("LOCALLLM_API_KEY", default=None))
     timeout: float | Timeouts | None = None
     max_retries: int = 2
+    routing: Literal["failover", "least_busy", "affinity"] = "failover"
+    max_concurrency: int | Literal["auto"] | None = None
     batch_size: int = 64
     """Texts per request: large lists are split so no request hits server limits."""
 

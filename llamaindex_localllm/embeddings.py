@@ -28,6 +28,8 @@ class LocalLLMEmbedding(ClientHolder, BaseEmbedding):
     api_key: str | None = Field(default=None, exclude=True, repr=False)
     timeout: Timeouts | float | None = Field(default=None)
     max_retries: int = Field(default=2)
+    routing: Literal["failover", "least_busy", "affinity"] = Field(default="failover")
+    max_concurrency: int | Literal["auto"] | None = Field(default=None)
     query_instruction: str | None = Field(default=None)
     text_instruction: str | None = Field(default=None)
 

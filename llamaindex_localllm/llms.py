@@ -71,6 +71,13 @@ class LocalLLM(ClientHolder, FunctionCallingLLM):
     timeout: Timeouts | float | None = Field(
         default=None, description="localllm.Timeouts, or seconds for every phase.")
     max_retries: int = Field(default=2, description="Retries before the first token only.")
+    routing: Literal["failover", "least_busy", "affinity"] = Field(
+        default="failover", description="Several base URLs: where each request goes first.")
+    max_concurrency: int | Literal["auto"] | None = Field(
+        default=None, description="Requests at once per server for the whole process; "
+        "'auto' = the server's slots.")
+    session_header: str | None = Field(
+        default="X-Session-ID", description="The header carrying a call's session_id.")
     context_window: int | None = Field(
         default=None, description="None = ask the server. Set, it is also sent to Ollama as "
         "num_ctx so the server really serves it.")

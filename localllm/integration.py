@@ -23,8 +23,9 @@ class ClientHolder:
     """Mixin for adapter classes (pydantic models) that declare ``_client`` / ``_aclient``
     private attributes and the client's settings as fields of the same names
     (``base_url``, ``backend``, ``api_key`` — a ``str`` or pydantic ``SecretStr`` —,
-    ``timeout``, ``max_retries``). Clients are built on first use and then reused, so
-    keep-alive connections and per-loop sessions survive across calls."""
+    ``timeout``, ``max_retries``, ``routing``, ``max_concurrency``, ``session_header``).
+    Clients are built on first use and then reused, so keep-alive connections and
+    per-loop sessions survive across calls."""
 
     _client: Client | None
     _aclient: AsyncClient | None
@@ -37,7 +38,10 @@ class ClientHolder:
         return {"base_url": getattr(self, "base_url", None),
                 "backend": getattr(self, "backend", "auto"), "api_key": key,
                 "timeout": getattr(self, "timeout", None),
-                "max_retries": getattr(self, "max_retries", 2)}
+                "max_retries": getattr(self, "max_retries", 2),
+                "routing": getattr(self, "routing", "failover"),
+                "max_concurrency": getattr(self, "max_concurrency", None),
+                "session_header": getattr(self, "session_header", "X-Session-ID")}
 
     @property
     def client(self) -> Client:

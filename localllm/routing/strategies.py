@@ -12,13 +12,14 @@ other server failed too.
   at random), which spreads load without herding onto one idle box.
 - ``affinity``: the conversation's server, as long as it is admitted, has a free slot and
   is within the bounded load (at most ``BOUND`` times the mean load after placing this
-  one); otherwise — and for a new conversation — the least busy server, ties going to the
-  one holding the fewest conversations, so placement stays balanced.
+  one, plus one); otherwise — and for a new conversation — the least busy server, ties going to the
+  one holding the fewest conversations, so placement stays balanced. (The bound has one
+  request of slack, so a single request in flight never moves a conversation: a move
+  costs the whole prompt again.)
 """
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Sequence
 from typing import Literal
@@ -29,7 +30,7 @@ Routing = Literal["failover", "least_busy", "affinity"]
 ROUTINGS: tuple[str, ...] = ("failover", "least_busy", "affinity")
 
 #: Bounded-load factor for ``affinity`` (consistent hashing with bounded loads, Mirrokni
-#: et al. 2018): a conversation stays while its server's load ≤ ceil(BOUND × mean).
+#: et al. 2018): a conversation stays while its server's load ≤ BOUND × mean + 1.
 BOUND = 1.5
 
 
@@ -82,5 +83,5 @@ def _affine(sticky: int, ready: list[int], servers: Sequence[Server]) -> int | N
     if sticky not in ready or servers[sticky].saturated:
         return None
     total = sum(servers[i].load for i in ready)
-    bound = math.ceil(BOUND * (total + 1) / len(ready))
+    bound = BOUND * (total + 1) / len(ready) + 1
     return sticky if servers[sticky].load + 1 <= bound else None

@@ -195,6 +195,9 @@ class FakeOllama:
         self.pull_error: str | None = None
         self.requests: list[tuple[str, str, Any]] = []  # (method, path, json body or None)
         self.connections = 0  # TCP connections accepted
+        self.chat_headers: list[dict[str, str]] = []  # each /api/chat request's headers
+        self.active = 0  # chat requests being answered now
+        self.peak_active = 0
         self._lock = threading.Lock()
         self._socks: set[socket.socket] = set()
         self._closed = False
@@ -238,6 +241,19 @@ class FakeOllama:
             body = json.loads(raw) if raw else None
         with self._lock:
             self.requests.append((h.command, path, body))
+        if path == "/api/chat":
+            with self._lock:
+                self.chat_headers.append(dict(h.headers.items()))
+                self.active += 1
+                self.peak_active = max(self.peak_active, self.active)
+            try:
+                return self._route(h, path, body, raw)
+            finally:
+                with self._lock:
+                    self.active -= 1
+        return self._route(h, path, body, raw)
+
+    def _route(self, h: _Handler, path: str, body: Any, raw: bytes) -> None:
         if h.command in ("GET", "HEAD") and path == "/":
             return h.send(200, "Ollama is running")
         fn = {("GET", "/api/version"): lambda h, b: h.send(200, {"version": self.version}),
